@@ -1,0 +1,19 @@
+"""One blue/green service per stack: stack config in, `BlueGreenService` built, outputs out."""
+
+import pulumi
+
+from components import BlueGreenService
+from components.stack_config import args_from_values, read_pulumi_config
+
+name, args = args_from_values(read_pulumi_config(pulumi.Config()))
+service = BlueGreenService(name, args)
+
+pulumi.export("url", service.url)
+pulumi.export("testUrl", service.test_url)
+pulumi.export("repositoryUrl", service.repository_url)
+pulumi.export("imageUri", service.image_uri)
+pulumi.export("clusterName", service.cluster_name)
+pulumi.export("serviceName", service.service_name)
+pulumi.export("codedeployApplication", service.codedeploy_application)
+pulumi.export("codedeployDeploymentGroup", service.codedeploy_deployment_group)
+pulumi.export("deploymentId", service.deployment.deployment_id)

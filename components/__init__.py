@@ -1,0 +1,23 @@
+"""Blue/green releases of a containerised service on Amazon ECS with CodeDeploy.
+
+`BlueGreenService` is imported lazily: the dynamic provider's process and small tools import
+single submodules (`components.timeline`, `components.codedeploy_deployment`) and should not
+pay for loading every AWS resource type.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from components.args import AutoscalingArgs, BlueGreenServiceArgs
+
+if TYPE_CHECKING:
+    from components.blue_green_service import BlueGreenService
+
+__all__ = ["AutoscalingArgs", "BlueGreenService", "BlueGreenServiceArgs"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "BlueGreenService":
+        from components.blue_green_service import BlueGreenService  # noqa: PLC0415 (lazy on purpose)
+
+        return BlueGreenService
+    raise AttributeError(name)

@@ -1,0 +1,391 @@
+"""The typed inputs of `BlueGreenService`, their defaults, and their validation.
+
+Defaults are chosen for release speed without flapping (see `components.timeline`): a green task
+is healthy after 2 checks 10 s apart, blue drains in 30 s, and production traffic moves all at
+once. Every value is checked by `validate()` before the component registers anything, so a bad
+setting never leaves half a stack behind.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pulumi
+
+from components.fargate import FARGATE_MEMORY_BY_CPU, describe_allowed_memory
+from components.traffic_shift import TrafficShift, parse_traffic_shift
+
+NatStrategy = Literal["none", "single", "onePerAz"]
+NAT_STRATEGIES: tuple[str, ...] = ("none", "single", "onePerAz")
+
+#: Lifecycle events of an ECS deployment that accept a Lambda hook in the AppSpec.
+HOOK_EVENTS: tuple[str, ...] = (
+    "BeforeInstall",
+    "AfterInstall",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AfterAllowTraffic",
+)
+
+#: CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653,
+)  # fmt: skip
+
+#: CodeDeploy's limit for the ready wait and the blue termination wait (two days).
+MAX_WAIT_MINUTES = 2880
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,17}$")
+_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
+_LAMBDA_ARN = re.compile(
+    r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:\S+)?$"
+)
+_IMAGE_URI = re.compile(r"^[a-z0-9.-]+(:\d+)?/[a-z0-9._/-]+(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$")
+
+DEFAULT_SERVICE_DIR = Path(__file__).resolve().parent.parent / "service"
+
+
+@dataclass
+class AutoscalingArgs:
+    """Target-tracking autoscaling on average CPU. Off unless given."""
+
+    min_count: int = 2
+    """Fewest tasks. Default 2: one per AZ, so an AZ outage keeps the service up."""
+    max_count: int = 6
+    """Most tasks. Default 6: three times the minimum, a common burst headroom."""
+    cpu_target_percent: int = 60
+    """Average CPU the service is scaled to. Default 60 %, leaving room for a release's
+    second task set without scaling during the shift."""
+
+
+@dataclass
+class BlueGreenServiceArgs:
+    """Everything that shapes one blue/green service. All fields have working defaults."""
+
+    # --- image -------------------------------------------------------------------------
+    service_dir: Path = DEFAULT_SERVICE_DIR
+    """Docker build context (with its Dockerfile). Default: the sample Express service."""
+    image_uri: str | None = None
+    """A prebuilt image (`registry/repo:tag` or `@sha256:`); when set nothing is built.
+    Default None: build `service_dir` for linux/amd64 and push it to the ECR repository."""
+    image_retain_count: int = 20
+    """ECR lifecycle: keep the newest N images. Default 20, far beyond any rollback target."""
+
+    # --- runtime -----------------------------------------------------------------------
+    container_port: int = 3000
+    """Port the container listens on. Default 3000, the sample service's PORT default."""
+    health_check_path: str = "/health"
+    """Path that ALB, container and test-gate health checks request. Default `/health`."""
+    container_health_check_command: Sequence[str] = ("CMD", "node", "/app/healthcheck.js")
+    """The container health check. Default: the sample service's own checker, since its
+    slim image has neither curl nor wget."""
+    cpu: int = 256
+    """Fargate CPU units. Default 256 (0.25 vCPU), the cheapest size."""
+    memory: int = 512
+    """Fargate memory (MiB); must pair with `cpu`. Default 512."""
+    desired_count: int = 2
+    """Tasks per task set. Default 2, one per AZ."""
+    health_check_grace_period_seconds: int = 15
+    """ECS ignores load-balancer health for this long after a task starts. Default 15 s:
+    the sample service listens within a second; longer only delays replacing a bad task."""
+    stop_timeout_seconds: int = 30
+    """SIGTERM to SIGKILL. Default 30 s: longer than the service's 10 s drain deadline."""
+    log_retention_days: int = 14
+    """CloudWatch log retention. Default 14 days."""
+    read_only_root_filesystem: bool = True
+    """Default True: the sample service writes nothing to disk."""
+    autoscaling: AutoscalingArgs | None = None
+    """Target-tracking on CPU. Default None: a fixed `desired_count`."""
+
+    # --- traffic -----------------------------------------------------------------------
+    certificate_arn: str | None = None
+    """ACM certificate: production becomes HTTPS 443 plus an HTTP->HTTPS redirect on 80.
+    Default None: production is HTTP 80."""
+    test_listener_port: int = 8080
+    """Port of the listener that reaches green only. Default 8080."""
+    allowed_cidrs: Sequence[str] = ("0.0.0.0/0",)
+    """Who may reach production. Default: the world (it is a public service)."""
+    test_listener_cidrs: Sequence[str] = ()
+    """Who may reach the test listener besides the test gate. Default: nobody else, so an
+    unreleased version is never public."""
+    health_check_interval_seconds: int = 10
+    """Target-group health check interval. Default 10 s (AWS: 30 s)."""
+    healthy_threshold: int = 2
+    """Consecutive passes before a target is healthy. Default 2 (AWS: 5): 20 s to healthy."""
+    unhealthy_threshold: int = 3
+    """Consecutive failures before unhealthy. Default 3: one slow answer does not flap."""
+    health_check_timeout_seconds: int = 5
+    """Per-check timeout; must be below the interval. Default 5 s."""
+    deregistration_delay_seconds: int = 30
+    """Connection draining of a deregistered target. Default 30 s (AWS: 300 s); the sample
+    service answers in milliseconds and drains itself on SIGTERM."""
+
+    # --- release (CodeDeploy) ----------------------------------------------------------
+    traffic_shift: str = "AllAtOnce"
+    """How production traffic moves; see `components.traffic_shift`. Default AllAtOnce, as
+    the test gate has already checked green."""
+    termination_wait_minutes: int = 5
+    """Blue stays alive this long after a successful shift, for instant rollback. Default 5,
+    the policy pack's minimum."""
+    approval_wait_minutes: int = 0
+    """When > 0, CodeDeploy waits this long for `continue-deployment` before moving
+    production traffic and stops the release if nobody approves. Default 0: no manual gate."""
+    alarms_enabled: bool = True
+    """Roll back on target 5xx or unhealthy-host alarms. Default True."""
+    alarm_5xx_threshold: int = 5
+    """Target 5xx responses per minute that fire the rollback alarm. Default 5."""
+    test_gate_enabled: bool = True
+    """Deploy the AfterAllowTestTraffic Lambda that checks green on the test listener.
+    Default True: a bad build never sees a user."""
+    test_gate_paths: Sequence[str] = ()
+    """Paths the test gate requests. Default: the health path only."""
+    hooks: Mapping[str, str] = field(default_factory=dict)
+    """Your own lifecycle-hook Lambda ARNs by event (see HOOK_EVENTS). Default none."""
+    deployment_timeout_minutes: int | None = None
+    """Give up on a release after this long (rolled back). Default None: derived from the
+    group's waits by the deployment resource."""
+
+    # --- network -----------------------------------------------------------------------
+    nat_strategy: NatStrategy = "none"
+    """For a new VPC: `none` (tasks in public subnets with public IPs, cheapest), `single`
+    or `onePerAz` (tasks in private subnets). Default none."""
+    vpc_id: str | None = None
+    """Use this VPC instead of creating one. Default None: a new VPC over two AZs."""
+    public_subnet_ids: Sequence[str] = ()
+    """With `vpc_id`: subnets for the ALB (at least two AZs)."""
+    private_subnet_ids: Sequence[str] = ()
+    """With `vpc_id`: subnets for tasks. Default: the public subnets, with public IPs."""
+
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Extra tags on every taggable resource."""
+
+    @property
+    def shift(self) -> TrafficShift:
+        return parse_traffic_shift(self.traffic_shift)
+
+    @property
+    def production_port(self) -> int:
+        return 443 if self.certificate_arn else 80
+
+    @property
+    def gate_paths(self) -> tuple[str, ...]:
+        return tuple(self.test_gate_paths) or (self.health_check_path,)
+
+    def validate(self, name: str) -> None:
+        """Raises ValueError listing every bad setting; nothing is created before this."""
+        errors = list(_errors(name, self))
+        if errors:
+            raise ValueError(
+                "invalid BlueGreenService settings:\n" + "\n".join(f"  - {e}" for e in errors)
+            )
+
+
+class _Checks:
+    """Collects every problem, so one run reports all bad settings at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def check(self, ok: bool, message: str) -> None:
+        if not ok:
+            self.errors.append(message)
+
+    def in_range(self, key: str, value: int, low: int, high: int) -> None:
+        self.check(low <= value <= high, f"{key}: {value} is outside {low}..{high}")
+
+
+def _errors(name: str, a: BlueGreenServiceArgs) -> list[str]:
+    c = _Checks()
+    c.check(
+        bool(_NAME.match(name)),
+        f"serviceName: {name!r} must be 1-18 lowercase letters, digits or '-', starting with a "
+        "letter (it prefixes target-group names, which AWS limits to 32 characters)",
+    )
+    for section in (
+        _image_errors,
+        _runtime_errors,
+        _traffic_errors,
+        _release_errors,
+        _network_errors,
+    ):
+        section(c, a)
+    return c.errors
+
+
+def _image_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    if a.image_uri is not None:
+        c.check(
+            bool(_IMAGE_URI.match(a.image_uri)),
+            f"imageUri: {a.image_uri!r} is not an image reference like "
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v1 (or @sha256:<digest>)",
+        )
+    else:
+        c.check(
+            (a.service_dir / "Dockerfile").is_file(),
+            f"serviceDir: {a.service_dir} has no Dockerfile; set imageUri to use a prebuilt image",
+        )
+    c.in_range("imageRetainCount", a.image_retain_count, 1, 1000)
+
+
+def _runtime_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    if a.cpu not in FARGATE_MEMORY_BY_CPU:
+        c.errors.append(
+            f"cpu: {a.cpu} is not a Fargate size; allowed: {list(FARGATE_MEMORY_BY_CPU)}"
+        )
+    elif a.memory not in FARGATE_MEMORY_BY_CPU[a.cpu]:
+        c.errors.append(
+            f"memory: {a.memory} does not pair with cpu {a.cpu}; allowed: "
+            f"{describe_allowed_memory(a.cpu)}"
+        )
+    c.check(
+        a.health_check_path.startswith("/") and " " not in a.health_check_path,
+        f"healthCheckPath: {a.health_check_path!r} must start with '/' and contain no spaces",
+    )
+    c.in_range("desiredCount", a.desired_count, 1, 1000)
+    c.in_range("healthCheckGracePeriodSeconds", a.health_check_grace_period_seconds, 0, 2147483647)
+    c.in_range("stopTimeoutSeconds", a.stop_timeout_seconds, 2, 120)
+    c.check(
+        a.log_retention_days in LOG_RETENTION_DAYS,
+        f"logRetentionDays: {a.log_retention_days} is not one of {list(LOG_RETENTION_DAYS)}",
+    )
+    if a.autoscaling is not None:
+        s = a.autoscaling
+        c.in_range("autoscalingMinCount", s.min_count, 1, 1000)
+        c.check(
+            s.max_count >= s.min_count,
+            f"autoscalingMaxCount: {s.max_count} must be >= autoscalingMinCount {s.min_count}",
+        )
+        c.check(
+            s.min_count <= a.desired_count <= s.max_count,
+            f"desiredCount: {a.desired_count} must lie within autoscalingMinCount..MaxCount "
+            f"({s.min_count}..{s.max_count})",
+        )
+        c.in_range("autoscalingCpuTargetPercent", s.cpu_target_percent, 10, 90)
+
+
+def _traffic_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    for key, port in (
+        ("containerPort", a.container_port),
+        ("testListenerPort", a.test_listener_port),
+    ):
+        c.in_range(key, port, 1, 65535)
+    reserved = {a.production_port} | ({80} if a.certificate_arn else set())
+    c.check(
+        a.test_listener_port not in reserved,
+        f"testListenerPort: {a.test_listener_port} clashes with the production listener "
+        f"port(s) {sorted(reserved)}; pick another, e.g. 8080",
+    )
+    if a.certificate_arn is not None:
+        c.check(
+            bool(_CERTIFICATE_ARN.match(a.certificate_arn)),
+            f"certificateArn: {a.certificate_arn!r} is not an ACM certificate ARN like "
+            "arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>",
+        )
+    for key, cidrs in (
+        ("allowedCidrs", a.allowed_cidrs),
+        ("testListenerCidrs", a.test_listener_cidrs),
+    ):
+        for cidr in cidrs:
+            c.errors.extend(_cidr_error(key, cidr))
+    c.check(
+        not any(_is_world(c) for c in a.test_listener_cidrs),
+        "testListenerCidrs: must not open the test listener to the world (0.0.0.0/0 or ::/0); "
+        "it serves unreleased versions",
+    )
+    c.check(bool(a.allowed_cidrs), "allowedCidrs: must name at least one CIDR")
+    c.in_range("healthCheckIntervalSeconds", a.health_check_interval_seconds, 5, 300)
+    c.in_range("healthyThreshold", a.healthy_threshold, 2, 10)
+    c.in_range("unhealthyThreshold", a.unhealthy_threshold, 2, 10)
+    c.in_range("healthCheckTimeoutSeconds", a.health_check_timeout_seconds, 2, 120)
+    c.check(
+        a.health_check_timeout_seconds < a.health_check_interval_seconds,
+        f"healthCheckTimeoutSeconds: {a.health_check_timeout_seconds} must be below "
+        f"healthCheckIntervalSeconds {a.health_check_interval_seconds}",
+    )
+    c.in_range("deregistrationDelaySeconds", a.deregistration_delay_seconds, 0, 3600)
+
+
+def _release_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    try:
+        parse_traffic_shift(a.traffic_shift)
+    except ValueError as error:
+        c.errors.append(str(error))
+    c.in_range("terminationWaitMinutes", a.termination_wait_minutes, 0, MAX_WAIT_MINUTES)
+    c.in_range("approvalWaitMinutes", a.approval_wait_minutes, 0, MAX_WAIT_MINUTES)
+    c.in_range("alarm5xxThreshold", a.alarm_5xx_threshold, 1, 100000)
+    for path in a.test_gate_paths:
+        c.check(path.startswith("/"), f"testGatePaths: {path!r} must start with '/'")
+    for event, arn in a.hooks.items():
+        c.check(
+            event in HOOK_EVENTS,
+            f"hooks: {event!r} is not a lifecycle event; allowed: {', '.join(HOOK_EVENTS)}",
+        )
+        c.check(
+            bool(_LAMBDA_ARN.match(arn)), f"hooks.{event}: {arn!r} is not a Lambda function ARN"
+        )
+    c.check(
+        not (a.test_gate_enabled and "AfterAllowTestTraffic" in a.hooks),
+        "hooks.AfterAllowTestTraffic: the built-in test gate uses this event; set "
+        "testGateEnabled=false to use your own hook",
+    )
+    if a.deployment_timeout_minutes is not None:
+        c.in_range(
+            "deploymentTimeoutMinutes", a.deployment_timeout_minutes, 5, 3 * MAX_WAIT_MINUTES
+        )
+
+
+def _network_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    c.check(
+        a.nat_strategy in NAT_STRATEGIES,
+        f"natStrategy: {a.nat_strategy!r} is not one of {', '.join(NAT_STRATEGIES)}",
+    )
+    if a.vpc_id is None:
+        c.check(
+            not a.public_subnet_ids and not a.private_subnet_ids,
+            "publicSubnetIds/privateSubnetIds: only apply with vpcId (an existing VPC)",
+        )
+    else:
+        c.check(
+            bool(re.match(r"^vpc-[0-9a-f]+$", a.vpc_id)), f"vpcId: {a.vpc_id!r} is not a VPC id"
+        )
+        c.check(
+            len(a.public_subnet_ids) >= 2,
+            "publicSubnetIds: an existing VPC needs at least two public subnets (an ALB spans "
+            "two AZs)",
+        )
+        for subnet in (*a.public_subnet_ids, *a.private_subnet_ids):
+            c.check(
+                bool(re.match(r"^subnet-[0-9a-f]+$", subnet)),
+                f"publicSubnetIds/privateSubnetIds: {subnet!r} is not a subnet id",
+            )
+
+
+def _cidr_error(key: str, cidr: str) -> list[str]:
+    try:
+        ipaddress.ip_network(cidr, strict=True)
+    except ValueError as error:
+        return [f"{key}: {cidr!r} is not a CIDR block ({error})"]
+    return []
+
+
+def _is_world(cidr: str) -> bool:
+    try:
+        return ipaddress.ip_network(cidr, strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+def tags_for(args: BlueGreenServiceArgs, name: str) -> dict[str, str]:
+    """Tags on every taggable resource: the service, the stack, and the caller's own."""
+    return {
+        "app:service": name,
+        "app:project": pulumi.get_project(),
+        "app:stack": pulumi.get_stack(),
+        **args.tags,
+    }

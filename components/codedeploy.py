@@ -1,0 +1,147 @@
+"""The CodeDeploy application, deployment group, traffic-shift config and service role."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.args import BlueGreenServiceArgs
+from components.load_balancer import LoadBalancer
+
+CODEDEPLOY_ECS_POLICY = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
+ROLLBACK_EVENTS = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]
+
+
+@dataclass
+class CodeDeploy:
+    application: aws.codedeploy.Application
+    deployment_group: aws.codedeploy.DeploymentGroup
+    deployment_config: aws.codedeploy.DeploymentConfig | None
+    """The custom config when the traffic shift is not one AWS predefines."""
+    role: aws.iam.Role
+    deployment_config_name: pulumi.Output[str]
+
+
+def create_codedeploy(
+    name: str,
+    args: BlueGreenServiceArgs,
+    *,
+    cluster_name: pulumi.Input[str],
+    service_name: pulumi.Input[str],
+    lb: LoadBalancer,
+    alarm_names: Sequence[pulumi.Input[str]],
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> CodeDeploy:
+    child = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(
+        f"{name}-codedeploy-role",
+        assume_role_policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "codedeploy.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+        tags=tags,
+        opts=child,
+    )
+    attachment = aws.iam.RolePolicyAttachment(
+        f"{name}-codedeploy-policy",
+        role=role.name,
+        policy_arn=CODEDEPLOY_ECS_POLICY,
+        opts=pulumi.ResourceOptions(parent=role),
+    )
+    application = aws.codedeploy.Application(
+        f"{name}-app", compute_platform="ECS", tags=tags, opts=child
+    )
+    shift = args.shift
+    custom: aws.codedeploy.DeploymentConfig | None = None
+    if shift.predefined_config_name:
+        config_name = pulumi.Output.from_input(shift.predefined_config_name)
+    else:
+        key = "time_based_canary" if shift.kind == "Canary" else "time_based_linear"
+        custom = aws.codedeploy.DeploymentConfig(
+            f"{name}-shift",
+            compute_platform="ECS",
+            traffic_routing_config={
+                "type": f"TimeBased{shift.kind}",
+                key: {"interval": shift.interval_minutes, "percentage": shift.percentage},
+            },
+            opts=child,
+        )
+        config_name = custom.deployment_config_name
+    manual_approval = args.approval_wait_minutes > 0
+    group = aws.codedeploy.DeploymentGroup(
+        f"{name}-group",
+        app_name=application.name,
+        deployment_group_name=name,
+        service_role_arn=role.arn,
+        deployment_config_name=config_name,
+        ecs_service={"cluster_name": cluster_name, "service_name": service_name},
+        deployment_style={
+            "deployment_option": "WITH_TRAFFIC_CONTROL",
+            "deployment_type": "BLUE_GREEN",
+        },
+        blue_green_deployment_config={
+            "deployment_ready_option": {
+                "action_on_timeout": "STOP_DEPLOYMENT"
+                if manual_approval
+                else "CONTINUE_DEPLOYMENT",
+                "wait_time_in_minutes": args.approval_wait_minutes,
+            },
+            "terminate_blue_instances_on_deployment_success": {
+                "action": "TERMINATE",
+                "termination_wait_time_in_minutes": args.termination_wait_minutes,
+            },
+        },
+        load_balancer_info={
+            "target_group_pair_info": {
+                "prod_traffic_route": {"listener_arns": [lb.production_listener.arn]},
+                "test_traffic_route": {"listener_arns": [lb.test_listener.arn]},
+                "target_groups": [{"name": lb.blue.name}, {"name": lb.green.name}],
+            }
+        },
+        auto_rollback_configuration={"enabled": True, "events": ROLLBACK_EVENTS},
+        alarm_configuration=(
+            {"alarms": list(alarm_names), "enabled": True} if alarm_names else None
+        ),
+        tags=tags,
+        # CodeDeploy checks its role's permissions when the group is created.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[attachment]),
+    )
+    return CodeDeploy(application, group, custom, role, config_name)
+
+
+def allow_hook_invocation(
+    name: str, role: aws.iam.Role, hook_arns: Sequence[pulumi.Input[str]]
+) -> aws.iam.RolePolicy:
+    """Lets CodeDeploy invoke the hook Lambdas.
+
+    AWSCodeDeployRoleForECS only covers functions named `CodeDeployHook_*`; naming is not
+    something a user-supplied hook can be relied on for.
+    """
+    return aws.iam.RolePolicy(
+        f"{name}-codedeploy-hooks",
+        role=role.id,
+        policy=pulumi.Output.all(*hook_arns).apply(
+            lambda arns: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arns}
+                    ],
+                }
+            )
+        ),
+        opts=pulumi.ResourceOptions(parent=role),
+    )

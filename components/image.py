@@ -1,0 +1,105 @@
+"""The container image: an ECR repository and, unless a prebuilt image is given, a build."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_docker_build as docker_build
+
+from components.args import BlueGreenServiceArgs
+
+#: Never part of the build context (see service/.dockerignore), so never part of the tag.
+_NOT_SOURCE = {"node_modules", ".git", "test"}
+
+
+@dataclass
+class Image:
+    repository: aws.ecr.Repository
+    image_uri: pulumi.Output[str]
+    """What the task definition runs: `repo:tag@sha256:digest` for a build."""
+    version: str
+    """A short, human label for the running version (the X-App-Version header)."""
+    build: docker_build.Image | None
+
+
+def source_tag(service_dir: Path) -> str:
+    """`src-<12 hex>`: a hash of the build context, so every source change is a new tag.
+
+    Tags are immutable in the repository, so an unchanged source must map to the same tag.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(service_dir.rglob("*")):
+        relative = path.relative_to(service_dir)
+        if path.is_file() and not _NOT_SOURCE.intersection(relative.parts):
+            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"src-{digest.hexdigest()[:12]}"
+
+
+def _lifecycle_policy(keep: int) -> str:
+    return json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": f"keep the newest {keep} images",
+                    "selection": {
+                        "tagStatus": "any",
+                        "countType": "imageCountMoreThan",
+                        "countNumber": keep,
+                    },
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    )
+
+
+def create_image(
+    name: str, args: BlueGreenServiceArgs, tags: dict[str, str], parent: pulumi.Resource
+) -> Image:
+    child = pulumi.ResourceOptions(parent=parent)
+    repository = aws.ecr.Repository(
+        f"{name}-repo",
+        image_scanning_configuration={"scan_on_push": True},
+        image_tag_mutability="IMMUTABLE",
+        # Deleting the stack must not fail on the images it pushed.
+        force_delete=True,
+        tags=tags,
+        opts=child,
+    )
+    aws.ecr.LifecyclePolicy(
+        f"{name}-repo-lifecycle",
+        repository=repository.name,
+        policy=_lifecycle_policy(args.image_retain_count),
+        opts=child,
+    )
+    if args.image_uri is not None:
+        version = args.image_uri.rsplit("@", 1)[0].rsplit("/", 1)[-1]
+        return Image(repository, pulumi.Output.from_input(args.image_uri), version, None)
+
+    tag = source_tag(args.service_dir)
+    credentials = aws.ecr.get_authorization_token_output(registry_id=repository.registry_id)
+    build = docker_build.Image(
+        f"{name}-image",
+        context=docker_build.BuildContextArgs(location=str(args.service_dir)),
+        dockerfile=docker_build.DockerfileArgs(location=str(args.service_dir / "Dockerfile")),
+        platforms=[docker_build.Platform.LINUX_AMD64],
+        push=True,
+        # A preview must not need Docker; the build runs at `pulumi up`.
+        build_on_preview=False,
+        tags=[repository.repository_url.apply(lambda url: f"{url}:{tag}")],
+        registries=[
+            docker_build.RegistryArgs(
+                address=repository.repository_url,
+                username=credentials.user_name,
+                password=credentials.password,
+            )
+        ],
+        opts=child,
+    )
+    return Image(repository, build.ref, tag, build)

@@ -1,0 +1,120 @@
+"""Who may talk to whom: the world to production, a few to the test port, the ALB to tasks.
+
+Rules are standalone resources (`aws.vpc.SecurityGroup{Ingress,Egress}Rule`) rather than
+inline blocks, so the test gate can add its own rule later without the two fighting over
+the group's rule list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.args import BlueGreenServiceArgs
+
+
+@dataclass
+class SecurityGroups:
+    load_balancer: aws.ec2.SecurityGroup
+    tasks: aws.ec2.SecurityGroup
+
+
+def _cidr_kwargs(cidr: str) -> dict[str, str]:
+    return {"cidr_ipv6": cidr} if ":" in cidr else {"cidr_ipv4": cidr}
+
+
+def create_security_groups(
+    name: str,
+    args: BlueGreenServiceArgs,
+    vpc_id: pulumi.Input[str],
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> SecurityGroups:
+    child = pulumi.ResourceOptions(parent=parent)
+    alb = aws.ec2.SecurityGroup(
+        f"{name}-alb-sg", vpc_id=vpc_id, description=f"{name}: load balancer", tags=tags, opts=child
+    )
+    tasks = aws.ec2.SecurityGroup(
+        f"{name}-tasks-sg", vpc_id=vpc_id, description=f"{name}: tasks", tags=tags, opts=child
+    )
+    alb_child = pulumi.ResourceOptions(parent=alb)
+    production_ports = [args.production_port] + ([80] if args.certificate_arn else [])
+    for port in production_ports:
+        for index, cidr in enumerate(args.allowed_cidrs):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-alb-in-{port}-{index}",
+                security_group_id=alb.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description="production listener",
+                **_cidr_kwargs(cidr),
+                opts=alb_child,
+            )
+    for index, cidr in enumerate(args.test_listener_cidrs):
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-alb-in-test-{index}",
+            security_group_id=alb.id,
+            ip_protocol="tcp",
+            from_port=args.test_listener_port,
+            to_port=args.test_listener_port,
+            description="test listener (unreleased versions)",
+            **_cidr_kwargs(cidr),
+            opts=alb_child,
+        )
+    aws.vpc.SecurityGroupEgressRule(
+        f"{name}-alb-out-tasks",
+        security_group_id=alb.id,
+        ip_protocol="tcp",
+        from_port=args.container_port,
+        to_port=args.container_port,
+        referenced_security_group_id=tasks.id,
+        description="to tasks",
+        opts=alb_child,
+    )
+    tasks_child = pulumi.ResourceOptions(parent=tasks)
+    aws.vpc.SecurityGroupIngressRule(
+        f"{name}-tasks-in-alb",
+        security_group_id=tasks.id,
+        ip_protocol="tcp",
+        from_port=args.container_port,
+        to_port=args.container_port,
+        referenced_security_group_id=alb.id,
+        description="from the load balancer only",
+        opts=tasks_child,
+    )
+    # Tasks pull from ECR and write logs over the internet (or NAT); no VPC endpoints.
+    aws.vpc.SecurityGroupEgressRule(
+        f"{name}-tasks-out-all",
+        security_group_id=tasks.id,
+        ip_protocol="-1",
+        cidr_ipv4="0.0.0.0/0",
+        description="image pulls, logs",
+        opts=tasks_child,
+    )
+    return SecurityGroups(alb, tasks)
+
+
+def allow_test_traffic_from(
+    name: str,
+    groups: SecurityGroups,
+    source_security_group_id: pulumi.Input[str],
+    port: int,
+) -> aws.vpc.SecurityGroupIngressRule:
+    """Opens the test port to one security group (the test gate's probe).
+
+    This matches only traffic to the ALB's private addresses: an internet-facing ALB's DNS
+    name resolves to public ones, where a group reference never matches.
+    """
+    return aws.vpc.SecurityGroupIngressRule(
+        f"{name}-alb-in-test-gate",
+        security_group_id=groups.load_balancer.id,
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=port,
+        referenced_security_group_id=source_security_group_id,
+        description="test listener from the test gate",
+        opts=pulumi.ResourceOptions(parent=groups.load_balancer),
+    )

@@ -1,0 +1,104 @@
+"""A release's critical path, computed from the settings that set it.
+
+Clock zero is "green tasks are running" (image pull and container start depend on the image,
+not on this configuration). `python -m components.timeline` prints the table the README shows
+for each stack file.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from components.args import BlueGreenServiceArgs
+from components.stack_config import args_from_values, values_from_stack_file
+
+#: A healthy green passes the gate on its first attempt: two Lambda invocations and one HTTP
+#: request per path take a few seconds; 10 s is a conservative estimate.
+TEST_GATE_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class Phase:
+    label: str
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    to_production: tuple[Phase, ...]
+    """Phases from green running until it has all production traffic."""
+    rollback_window_seconds: int
+    drain: tuple[Phase, ...]
+    """Phases from the end of the rollback window until blue is gone."""
+
+    @property
+    def production_seconds(self) -> int:
+        return sum(p.seconds for p in self.to_production)
+
+    @property
+    def drain_seconds(self) -> int:
+        return sum(p.seconds for p in self.drain)
+
+
+def release_timeline(args: BlueGreenServiceArgs) -> Timeline:
+    phases = [
+        Phase(
+            f"green healthy in its target group ({args.healthy_threshold} checks x "
+            f"{args.health_check_interval_seconds} s)",
+            args.healthy_threshold * args.health_check_interval_seconds,
+        )
+    ]
+    if args.test_gate_enabled:
+        phases.append(Phase("test gate on the test listener", TEST_GATE_SECONDS))
+    if args.approval_wait_minutes:
+        phases.append(Phase("manual approval window (at most)", args.approval_wait_minutes * 60))
+    shift = args.shift
+    phases.append(Phase(f"production traffic shift ({shift.name})", shift.shift_seconds))
+    drain = (
+        Phase("blue targets drain (deregistration delay)", args.deregistration_delay_seconds),
+        Phase("blue tasks stop (SIGTERM, at most stop timeout)", args.stop_timeout_seconds),
+    )
+    return Timeline(tuple(phases), args.termination_wait_minutes * 60, drain)
+
+
+def _clock(seconds: int) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes}m{rest:02d}s" if minutes else f"{rest}s"
+
+
+def render(stack: str, timeline: Timeline) -> str:
+    """A Markdown table: each phase with its duration and the running clock."""
+    rows = [f"**{stack}**", "", "| phase | takes | clock |", "| --- | --- | --- |"]
+    clock = 0
+    for phase in timeline.to_production:
+        clock += phase.seconds
+        rows.append(f"| {phase.label} | {_clock(phase.seconds)} | {_clock(clock)} |")
+    rows.append(f"| **all production traffic on green** | | **{_clock(clock)}** |")
+    clock += timeline.rollback_window_seconds
+    rows.append(
+        f"| rollback window (blue kept) | {_clock(timeline.rollback_window_seconds)} | "
+        f"{_clock(clock)} |"
+    )
+    for phase in timeline.drain:
+        clock += phase.seconds
+        rows.append(f"| {phase.label} | {_clock(phase.seconds)} | {_clock(clock)} |")
+    rows.append(f"| **blue gone** | | **{_clock(clock)}** |")
+    return "\n".join(rows)
+
+
+def render_stack_file(path: Path) -> str:
+    _, args = args_from_values(values_from_stack_file(path))
+    stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    return render(stack, release_timeline(args))
+
+
+def main(paths: list[str]) -> None:
+    root = Path(__file__).resolve().parent.parent
+    files = [Path(p) for p in paths] or sorted(root.glob("Pulumi.*.yaml"))
+    print("\n\n".join(render_stack_file(path) for path in files))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

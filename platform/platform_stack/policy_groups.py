@@ -1,0 +1,68 @@
+"""The organisation's policy pack applied to the application stacks through policy groups.
+
+Both groups are preventative, so the pack runs inside every `pulumi preview` and `pulumi up` of
+their stacks, including the ones Pulumi Deployments runs. Production stacks get every rule at
+`mandatory` (a violation stops the update); the other stacks default to `advisory` (reported,
+not blocking). Each group carries its own per-rule config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi_pulumiservice as pulumiservice
+
+from platform_stack.config import PlatformConfig
+
+
+def group_name(project: str, kind: str) -> str:
+    return f"{project}-{kind}"
+
+
+def _policy_group(
+    config: PlatformConfig,
+    kind: str,
+    stacks: list[str],
+    enforcement_level: str,
+    rules: Mapping[str, Any],
+) -> pulumiservice.PolicyGroup:
+    return pulumiservice.PolicyGroup(
+        kind,
+        name=group_name(config.project, kind),
+        organization_name=config.organization,
+        entity_type="stacks",
+        mode="preventative",
+        policy_packs=[
+            {
+                "name": config.policy.pack_name,
+                "version_tag": config.policy.pack_version,
+                # "all" is the default level of every rule; named rules add their settings.
+                "config": {"all": enforcement_level, **rules},
+            }
+        ],
+        stacks=[{"name": stack, "routing_project": config.project} for stack in stacks],
+    )
+
+
+def create_policy_groups(config: PlatformConfig) -> list[pulumiservice.PolicyGroup]:
+    production = [s.name for s in config.stacks if s.production]
+    others = [s.name for s in config.stacks if not s.production]
+    groups = []
+    if production:
+        groups.append(
+            _policy_group(
+                config, "production", production, "mandatory", config.policy.production_config
+            )
+        )
+    if others:
+        groups.append(
+            _policy_group(
+                config,
+                "non-production",
+                others,
+                config.policy.non_production_enforcement_level,
+                config.policy.non_production_config,
+            )
+        )
+    return groups

@@ -1,0 +1,154 @@
+"""Reading engine property values that may be unknown during preview.
+
+The SDK hands rules read-only proxies that raise ``UnknownValueError`` when an unknown value is
+touched, and turns that exception into an advisory "can't run policy" note. Rules here instead
+read through :func:`plain`, which copies the proxy into ordinary dicts and lists with the
+:data:`UNKNOWN` marker in place of each unknown value, so a rule can check every property it
+can see and stay silent only about the ones it cannot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import Any, Final
+
+from pulumi_policy.proxy import UnknownValueError
+
+
+class _Unknown(Enum):
+    """Type of :data:`UNKNOWN`; an enum so that ``x is UNKNOWN`` narrows types."""
+
+    UNKNOWN = "unknown"
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final = _Unknown.UNKNOWN
+"""A value the engine cannot know yet (preview of a value computed from another resource)."""
+
+
+def plain(value: Any) -> Any:
+    """Copy an SDK proxy (or plain data) into dicts/lists with UNKNOWN for unknown values."""
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key in value:
+            try:
+                result[key] = plain(value[key])
+            except UnknownValueError:
+                result[key] = UNKNOWN
+        return result
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        items: list[Any] = []
+        for index in range(len(value)):
+            try:
+                items.append(plain(value[index]))
+            except UnknownValueError:
+                items.append(UNKNOWN)
+        return items
+    return value
+
+
+def get(value: Any, *path: str | int) -> Any:
+    """Walk ``path`` through dicts and lists: None where absent, UNKNOWN where unknown."""
+    for key in path:
+        if value is UNKNOWN or value is None:
+            return value
+        if isinstance(key, int):
+            if not isinstance(value, list) or not -len(value) <= key < len(value):
+                return None
+            value = value[key]
+        else:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+    return value
+
+
+def is_unknown(value: Any) -> bool:
+    """True when ``value`` is, or contains anywhere, an unknown value."""
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(is_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(is_unknown(v) for v in value)
+    return False
+
+
+def number(value: Any) -> float | _Unknown | None:
+    """A numeric property as float. Engines send ints as floats and some pulumi-aws numbers
+    (``deregistrationDelay``, ``bakeTimeInMinutes``) as strings, so accept all three."""
+    if value is UNKNOWN or value is None:
+        return value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def truthy(value: Any) -> bool | _Unknown | None:
+    """A boolean property; the strings "true"/"false" count (aws-native attribute values)."""
+    if value is UNKNOWN or value is None:
+        return value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def lacks(values: Any, item: Any) -> bool:
+    """True only when the list ``values`` is known to miss ``item`` (absent counts as empty;
+    an unknown list or element might be ``item``)."""
+    if values is None:
+        return True
+    if values is UNKNOWN or not isinstance(values, list):
+        return values is not UNKNOWN
+    return item not in values and not any(v is UNKNOWN for v in values)
+
+
+class JsonError(ValueError):
+    """Raised by :func:`json_list` when a JSON-string property does not hold a list."""
+
+
+def json_list(value: Any) -> list[Any] | _Unknown | None:
+    """A list that pulumi-aws sends as one JSON string (``containerDefinitions``) and
+    aws-native as a real list."""
+    if value is UNKNOWN or value is None or isinstance(value, list):
+        return value
+    if not isinstance(value, str):
+        raise JsonError(f"expected a JSON list, got {type(value).__name__}")
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise JsonError(f"not valid JSON ({error.msg} at position {error.pos})") from error
+    if not isinstance(parsed, list):
+        raise JsonError(f"expected a JSON list, got {type(parsed).__name__}")
+    return parsed
+
+
+def tag_value(props: dict[str, Any], key: str) -> str | _Unknown | None:
+    """The value of tag ``key``: aws sends a map (``tags``, and ``tagsAll`` with provider
+    default tags), aws-native a list of ``{key, value}``."""
+    for field in ("tags", "tagsAll"):
+        tags = props.get(field)
+        if tags is UNKNOWN:
+            return UNKNOWN
+        if isinstance(tags, dict) and key in tags:
+            return tags[key]
+        if isinstance(tags, list):
+            for entry in tags:
+                if entry is UNKNOWN or get(entry, "key") is UNKNOWN:
+                    return UNKNOWN
+                if get(entry, "key") == key:
+                    return get(entry, "value")
+    return None
