@@ -17,20 +17,13 @@ from typing import Literal
 
 import pulumi
 
+from components.appspec import LIFECYCLE_EVENTS
 from components.fargate import FARGATE_MEMORY_BY_CPU, describe_allowed_memory
 from components.traffic_shift import TrafficShift, parse_traffic_shift
 
 NatStrategy = Literal["none", "single", "onePerAz"]
 NAT_STRATEGIES: tuple[str, ...] = ("none", "single", "onePerAz")
 
-#: Lifecycle events of an ECS deployment that accept a Lambda hook in the AppSpec.
-HOOK_EVENTS: tuple[str, ...] = (
-    "BeforeInstall",
-    "AfterInstall",
-    "AfterAllowTestTraffic",
-    "BeforeAllowTraffic",
-    "AfterAllowTraffic",
-)
 
 #: CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS: tuple[int, ...] = (
@@ -146,7 +139,7 @@ class BlueGreenServiceArgs:
     test_gate_paths: Sequence[str] = ()
     """Paths the test gate requests. Default: the health path only."""
     hooks: Mapping[str, str] = field(default_factory=dict)
-    """Your own lifecycle-hook Lambda ARNs by event (see HOOK_EVENTS). Default none."""
+    """Your own lifecycle-hook Lambda ARNs by event (see LIFECYCLE_EVENTS). Default none."""
     deployment_timeout_minutes: int | None = None
     """Give up on a release after this long (rolled back). Default None: derived from the
     group's waits by the deployment resource."""
@@ -323,8 +316,8 @@ def _release_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
         c.check(path.startswith("/"), f"testGatePaths: {path!r} must start with '/'")
     for event, arn in a.hooks.items():
         c.check(
-            event in HOOK_EVENTS,
-            f"hooks: {event!r} is not a lifecycle event; allowed: {', '.join(HOOK_EVENTS)}",
+            event in LIFECYCLE_EVENTS,
+            f"hooks: {event!r} is not a lifecycle event; allowed: {', '.join(LIFECYCLE_EVENTS)}",
         )
         c.check(
             bool(_LAMBDA_ARN.match(arn)), f"hooks.{event}: {arn!r} is not a Lambda function ARN"

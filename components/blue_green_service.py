@@ -103,6 +103,9 @@ class BlueGreenService(pulumi.ComponentResource):
                     load_balancer_arn=lb.load_balancer.arn,
                     test_listener_port=args.test_listener_port,
                     paths=args.gate_paths,
+                    deployment_group_arn=self.codedeploy.deployment_group.arn,
+                    log_retention_days=args.log_retention_days,
+                    tags=tags,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )

@@ -69,15 +69,25 @@ def create_codedeploy(
     if shift.predefined_config_name:
         config_name = pulumi.Output.from_input(shift.predefined_config_name)
     else:
-        key = "time_based_canary" if shift.kind == "Canary" else "time_based_linear"
+        routing = aws.codedeploy.DeploymentConfigTrafficRoutingConfigArgs(
+            type=f"TimeBased{shift.kind}",
+            time_based_canary=(
+                aws.codedeploy.DeploymentConfigTrafficRoutingConfigTimeBasedCanaryArgs(
+                    interval=shift.interval_minutes, percentage=shift.percentage
+                )
+                if shift.kind == "Canary"
+                else None
+            ),
+            time_based_linear=(
+                aws.codedeploy.DeploymentConfigTrafficRoutingConfigTimeBasedLinearArgs(
+                    interval=shift.interval_minutes, percentage=shift.percentage
+                )
+                if shift.kind == "Linear"
+                else None
+            ),
+        )
         custom = aws.codedeploy.DeploymentConfig(
-            f"{name}-shift",
-            compute_platform="ECS",
-            traffic_routing_config={
-                "type": f"TimeBased{shift.kind}",
-                key: {"interval": shift.interval_minutes, "percentage": shift.percentage},
-            },
-            opts=child,
+            f"{name}-shift", compute_platform="ECS", traffic_routing_config=routing, opts=child
         )
         config_name = custom.deployment_config_name
     manual_approval = args.approval_wait_minutes > 0

@@ -480,9 +480,13 @@ class CodeDeployReleaser:
         progress = _Progress(deployment_id, self._log)
         while True:
             info = self._get(deployment_id)
-            progress.deployment(info)
+            # The final status goes last, after the lifecycle event that decided it.
+            terminal = info["status"] in TERMINAL_STATUSES
+            if not terminal:
+                progress.deployment(info)
             self._report_target(progress, info)
-            if info["status"] in TERMINAL_STATUSES:
+            if terminal:
+                progress.deployment(info)
                 return info
             if self._clock() >= deadline:
                 return None
@@ -674,9 +678,17 @@ class CodeDeployDeploymentProvider(pulumi.dynamic.ResourceProvider):
         )
 
     def update(
-        self, _id: str, _olds: dict[str, Any], news: dict[str, Any]
+        self, _id: str, olds: dict[str, Any], news: dict[str, Any]
     ) -> pulumi.dynamic.UpdateResult:
-        return pulumi.dynamic.UpdateResult(outs=_outputs(news, self._release(news)))
+        outcome = self._release(news)
+        outs = _outputs(news, outcome)
+        if outcome.deployment_id is None and olds.get("task_definition_arn") == (
+            outcome.task_definition_arn
+        ):
+            # Nothing new went out (a hook or container setting changed): the deployment that
+            # made this revision live is still the one on record.
+            outs["deployment_id"] = olds.get("deployment_id")
+        return pulumi.dynamic.UpdateResult(outs=outs)
 
     def diff(
         self, _id: str, olds: dict[str, Any], news: dict[str, Any]

@@ -8,6 +8,7 @@ when autoscaling owns it): a second `pulumi up` after a release then plans no ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -34,7 +35,7 @@ def create_ecs_service(
     task_definition_arn: pulumi.Input[str],
     container_name: str,
     target_group_arn: pulumi.Input[str],
-    subnet_ids: pulumi.Input[list[str]],
+    subnet_ids: pulumi.Input[Sequence[str]],
     security_group_id: pulumi.Input[str],
     assign_public_ip: bool,
     depends_on: list[pulumi.Resource],

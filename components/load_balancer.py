@@ -6,6 +6,7 @@ ignore changes to `defaultActions`: the next `pulumi up` must not swap them back
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -66,7 +67,7 @@ def create_load_balancer(
     args: BlueGreenServiceArgs,
     *,
     vpc_id: pulumi.Input[str],
-    subnet_ids: pulumi.Input[list[str]],
+    subnet_ids: pulumi.Input[Sequence[str]],
     security_group_id: pulumi.Input[str],
     tags: dict[str, str],
     parent: pulumi.Resource,
@@ -84,7 +85,7 @@ def create_load_balancer(
     blue = _target_group(f"{name}-blue", args, vpc_id, tags, parent)
     green = _target_group(f"{name}-green", args, vpc_id, tags, parent)
     owned_by_codedeploy = pulumi.ResourceOptions(parent=alb, ignore_changes=LISTENER_IGNORED)
-    forward_to_blue = [{"type": "forward", "target_group_arn": blue.arn}]
+    forward_to_blue = [aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=blue.arn)]
     if args.certificate_arn:
         production = aws.lb.Listener(
             f"{name}-https",
@@ -103,10 +104,12 @@ def create_load_balancer(
             port=80,
             protocol="HTTP",
             default_actions=[
-                {
-                    "type": "redirect",
-                    "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"},
-                }
+                aws.lb.ListenerDefaultActionArgs(
+                    type="redirect",
+                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                        protocol="HTTPS", port="443", status_code="HTTP_301"
+                    ),
+                )
             ],
             tags=tags,
             opts=pulumi.ResourceOptions(parent=alb),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -20,8 +21,8 @@ class Network:
     """Where the ALB and the tasks live."""
 
     vpc_id: pulumi.Output[str]
-    load_balancer_subnet_ids: pulumi.Output[list[str]]
-    task_subnet_ids: pulumi.Output[list[str]]
+    load_balancer_subnet_ids: pulumi.Output[Sequence[str]]
+    task_subnet_ids: pulumi.Output[Sequence[str]]
     assign_public_ip: bool
     """True when tasks sit in public subnets: without NAT that is their only way to ECR."""
     vpc: awsx.ec2.Vpc | None

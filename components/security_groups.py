@@ -21,8 +21,12 @@ class SecurityGroups:
     tasks: aws.ec2.SecurityGroup
 
 
-def _cidr_kwargs(cidr: str) -> dict[str, str]:
-    return {"cidr_ipv6": cidr} if ":" in cidr else {"cidr_ipv4": cidr}
+def _ipv4(cidr: str) -> str | None:
+    return None if ":" in cidr else cidr
+
+
+def _ipv6(cidr: str) -> str | None:
+    return cidr if ":" in cidr else None
 
 
 def create_security_groups(
@@ -50,7 +54,8 @@ def create_security_groups(
                 from_port=port,
                 to_port=port,
                 description="production listener",
-                **_cidr_kwargs(cidr),
+                cidr_ipv4=_ipv4(cidr),
+                cidr_ipv6=_ipv6(cidr),
                 opts=alb_child,
             )
     for index, cidr in enumerate(args.test_listener_cidrs):
@@ -61,7 +66,8 @@ def create_security_groups(
             from_port=args.test_listener_port,
             to_port=args.test_listener_port,
             description="test listener (unreleased versions)",
-            **_cidr_kwargs(cidr),
+            cidr_ipv4=_ipv4(cidr),
+            cidr_ipv6=_ipv6(cidr),
             opts=alb_child,
         )
     aws.vpc.SecurityGroupEgressRule(

@@ -7,6 +7,7 @@ file without the Pulumi runtime. Unset keys keep the argument's documented defau
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 from components.args import AutoscalingArgs, BlueGreenServiceArgs
 
 PROJECT = "ecs-blue-green"
+IMAGE_URI_ENV = "ECS_BLUE_GREEN_IMAGE_URI"
 DEFAULT_SERVICE_NAME = "web"
 
 
@@ -92,7 +94,7 @@ def _check_kind(key: str, value: Any, kind: type) -> Any:
         return value == "true"
     if not isinstance(value, kind):
         raise ValueError(f"{PROJECT}:{key}: expected {kind.__name__}, got {value!r}")
-    if kind is list and not all(isinstance(item, str) for item in value):
+    if isinstance(value, list) and not all(isinstance(item, str) for item in value):
         raise ValueError(f"{PROJECT}:{key}: expected a list of strings, got {value!r}")
     return value
 
@@ -133,9 +135,16 @@ def args_from_values(values: Mapping[str, Any]) -> tuple[str, BlueGreenServiceAr
     return name, BlueGreenServiceArgs(**kwargs)
 
 
-def read_pulumi_config(config: pulumi.Config) -> dict[str, Any]:
+def read_pulumi_config(
+    config: pulumi.Config, environ: Mapping[str, str] = os.environ
+) -> dict[str, Any]:
     """The set keys of the stack, each read with the getter of its type (Pulumi's own type
-    errors name the key)."""
+    errors name the key).
+
+    `ECS_BLUE_GREEN_IMAGE_URI`, when set, wins over `imageUri`: in push-to-deploy runs the CI
+    pipeline builds the image and the deployment's pre-run step passes its URI this way, so the
+    runner needs no Docker daemon and no commit has to carry the tag.
+    """
     getters: dict[type, Callable[[str], Any]] = {
         str: config.get,
         int: config.get_int,
@@ -143,7 +152,12 @@ def read_pulumi_config(config: pulumi.Config) -> dict[str, Any]:
         list: config.get_object,
     }
     kinds = {s.key: s.kind for s in SETTINGS} | {"serviceName": str, "autoscalingEnabled": bool}
-    return {key: value for key, kind in kinds.items() if (value := getters[kind](key)) is not None}
+    values = {
+        key: value for key, kind in kinds.items() if (value := getters[kind](key)) is not None
+    }
+    if environ.get(IMAGE_URI_ENV):
+        values["imageUri"] = environ[IMAGE_URI_ENV]
+    return values
 
 
 def values_from_stack_file(path: Path) -> dict[str, Any]:

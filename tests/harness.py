@@ -83,7 +83,7 @@ class StackMocks(pulumi.runtime.Mocks):
         name = args.name
         state = dict(args.inputs)
         state.setdefault("name", name)
-        computed: dict[str, Any] = {
+        computed_by_type: dict[str, dict[str, Any]] = {
             "awsx:ec2:Vpc": {
                 "vpcId": "vpc-0123",
                 "publicSubnetIds": ["subnet-pub-a", "subnet-pub-b"],
@@ -115,7 +115,8 @@ class StackMocks(pulumi.runtime.Mocks):
             "aws:codedeploy/deploymentGroup:DeploymentGroup": {
                 "deploymentGroupName": args.inputs.get("deploymentGroupName", name)
             },
-        }.get(args.typ, {})
+        }
+        computed = computed_by_type.get(args.typ, {})
         if args.typ.startswith("awsx:"):
             # awsx components are one opaque resource under mocks; their outputs differ in
             # type from their inputs (natGateways), so echoing inputs would break them.

@@ -232,6 +232,20 @@ def test_prebuilt_image_builds_nothing() -> None:
     assert env["APP_VERSION"] == "web:v42"
 
 
+def test_image_uri_from_the_environment_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Push-to-deploy: CI built the image; the deployment passes its URI in the environment."""
+    uri = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-blue-green/web:tree-" + "a" * 40
+    monkeypatch.setenv("ECS_BLUE_GREEN_IMAGE_URI", uri)
+    run = run_main(_config(imageUri="123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:old"))
+    assert run.of_type("docker-build:index:Image") == []
+    assert _container(run)["image"] == uri
+
+
+def test_empty_image_uri_in_the_environment_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECS_BLUE_GREEN_IMAGE_URI", "")
+    assert len(run_main(_config()).of_type("docker-build:index:Image")) == 1
+
+
 def test_outputs(dev: StackRun) -> None:
     dns = dev.one("aws:lb/loadBalancer:LoadBalancer").outputs["dnsName"]
     assert dev.outputs["url"] == f"http://{dns}"

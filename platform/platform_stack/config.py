@@ -29,7 +29,7 @@ STACK_SETTING_FIELDS: Final = ("branch", "previewPullRequests", "namePrefix")
 DEFAULT_ATTACHABLE_POLICIES: Final = (
     "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS",
     "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
 )
 
 _REQUIRED: Final = object()
@@ -215,6 +215,15 @@ def _check(key: str, ok: bool, message: str) -> None:
         raise _fail(key, message)
 
 
+_KIND_NAMES: Final = {
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    list: "a list of strings",
+    dict: "an object",
+}
+
+
 def _typed(key: Key, value: Any) -> Any:
     """`value` as `key.kind`, accepting the string forms the CLI passes."""
     kind = key.kind
@@ -222,12 +231,9 @@ def _typed(key: Key, value: Any) -> Any:
         return int(value)
     if kind is bool and value in ("true", "false"):
         return value == "true"
-    if kind is int and isinstance(value, bool):
-        raise _fail(key.name, f"expected an integer, got {value!r}")
-    if not isinstance(value, kind):
-        raise _fail(key.name, f"expected {kind.__name__}, got {value!r}")
-    if kind is list and not all(isinstance(item, str) for item in value):
-        raise _fail(key.name, f"expected a list of strings, got {value!r}")
+    wrong_list = isinstance(value, list) and not all(isinstance(item, str) for item in value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)) or wrong_list:
+        raise _fail(key.name, f"expected {_KIND_NAMES[kind]}, got {value!r}")
     return value
 
 
@@ -352,7 +358,9 @@ def parse(raw: Mapping[str, Any]) -> PlatformConfig:
     """
     unknown = sorted(set(raw) - set(_KEYS_BY_NAME))
     if unknown:
-        raise ConfigError(f"{NAMESPACE}: unknown key(s) {unknown}; allowed: {sorted(_KEYS_BY_NAME)}")
+        raise ConfigError(
+            f"{NAMESPACE}: unknown key(s) {unknown}; allowed: {sorted(_KEYS_BY_NAME)}"
+        )
     missing = [k.name for k in KEYS if k.required and raw.get(k.name) in (None, "")]
     if missing:
         raise ConfigError(
@@ -364,16 +372,28 @@ def parse(raw: Mapping[str, Any]) -> PlatformConfig:
     }
 
     organization = values["organization"]
-    _check("organization", bool(_ORGANIZATION.match(organization)),
-           f"{organization!r} is not a Pulumi organisation name")
-    _check("repository", bool(_REPOSITORY.match(values["repository"])),
-           f"{values['repository']!r} must be 'owner/name' of a GitHub repository")
+    _check(
+        "organization",
+        bool(_ORGANIZATION.match(organization)),
+        f"{organization!r} is not a Pulumi organisation name",
+    )
+    _check(
+        "repository",
+        bool(_REPOSITORY.match(values["repository"])),
+        f"{values['repository']!r} must be 'owner/name' of a GitHub repository",
+    )
     account = values["awsAccountId"]
     _check("awsAccountId", bool(_ACCOUNT.match(account)), f"{account!r} must be 12 digits")
-    _check("awsRegion", bool(_REGION.match(values["awsRegion"])),
-           f"{values['awsRegion']!r} is not a commercial AWS region like 'eu-west-1'")
-    _check("project", bool(_PULUMI_NAME.match(values["project"])),
-           f"{values['project']!r} is not a Pulumi project name")
+    _check(
+        "awsRegion",
+        bool(_REGION.match(values["awsRegion"])),
+        f"{values['awsRegion']!r} is not a commercial AWS region like 'eu-west-1'",
+    )
+    _check(
+        "project",
+        bool(_PULUMI_NAME.match(values["project"])),
+        f"{values['project']!r} is not a Pulumi project name",
+    )
 
     stacks = values["stacks"]
     _check("stacks", bool(stacks), "must name at least one stack")
@@ -389,34 +409,61 @@ def parse(raw: Mapping[str, Any]) -> PlatformConfig:
     service_path = _relative_path("servicePath", values["servicePath"], allow_empty=False)
 
     source = values["imageSource"]
-    _check("imageSource", source in IMAGE_SOURCES,
-           f"{source!r} is not one of {list(IMAGE_SOURCES)}")
+    _check(
+        "imageSource", source in IMAGE_SOURCES, f"{source!r} is not one of {list(IMAGE_SOURCES)}"
+    )
     repository_name = values["imageRepositoryName"]
-    _check("imageRepositoryName",
-           2 <= len(repository_name) <= 256 and bool(_ECR_NAME.match(repository_name)),
-           f"{repository_name!r} is not an ECR repository name (lowercase, '/._-' separators)")
-    _check("imageRetainCount", 10 <= values["imageRetainCount"] <= 10000,
-           f"{values['imageRetainCount']} must be 10-10000")
-    _check("imageWaitMinutes", 1 <= values["imageWaitMinutes"] <= 120,
-           f"{values['imageWaitMinutes']} must be 1-120")
-    _check("sessionDurationMinutes", 15 <= values["sessionDurationMinutes"] <= 720,
-           f"{values['sessionDurationMinutes']} must be 15-720 (AWS allows 12 hours at most)")
+    _check(
+        "imageRepositoryName",
+        2 <= len(repository_name) <= 256 and bool(_ECR_NAME.match(repository_name)),
+        f"{repository_name!r} is not an ECR repository name (lowercase, '/._-' separators)",
+    )
+    _check(
+        "imageRetainCount",
+        10 <= values["imageRetainCount"] <= 10000,
+        f"{values['imageRetainCount']} must be 10-10000",
+    )
+    _check(
+        "imageWaitMinutes",
+        1 <= values["imageWaitMinutes"] <= 120,
+        f"{values['imageWaitMinutes']} must be 1-120",
+    )
+    _check(
+        "sessionDurationMinutes",
+        15 <= values["sessionDurationMinutes"] <= 720,
+        f"{values['sessionDurationMinutes']} must be 15-720 (AWS allows 12 hours at most)",
+    )
     agent_pool = values["agentPoolId"]
-    _check("agentPoolId", not agent_pool or bool(_AGENT_POOL.match(agent_pool)),
-           f"{agent_pool!r} is not an agent pool id")
+    _check(
+        "agentPoolId",
+        not agent_pool or bool(_AGENT_POOL.match(agent_pool)),
+        f"{agent_pool!r} is not an agent pool id",
+    )
     _check_prefixes_spare_platform(stack_settings, values["project"], repository_name)
 
     policies = tuple(values["attachablePolicyArns"])
     bad = [p for p in policies if not _POLICY_ARN.match(p)]
-    _check("attachablePolicyArns", not bad,
-           f"{bad} are not IAM managed policy ARNs (arn:aws:iam::aws:policy/...)")
-    _check("policyPackName", bool(_PULUMI_NAME.match(values["policyPackName"])),
-           f"{values['policyPackName']!r} is not a policy pack name")
-    _check("policyPackVersion", bool(_VERSION_TAG.match(values["policyPackVersion"])),
-           f"{values['policyPackVersion']!r} is not a version tag like '1.0.0'")
+    _check(
+        "attachablePolicyArns",
+        not bad,
+        f"{bad} are not IAM managed policy ARNs (arn:aws:iam::aws:policy/...)",
+    )
+    _check(
+        "policyPackName",
+        bool(_PULUMI_NAME.match(values["policyPackName"])),
+        f"{values['policyPackName']!r} is not a policy pack name",
+    )
+    _check(
+        "policyPackVersion",
+        bool(_VERSION_TAG.match(values["policyPackVersion"])),
+        f"{values['policyPackVersion']!r} is not a version tag like '1.0.0'",
+    )
     level = values["nonProductionEnforcementLevel"]
-    _check("nonProductionEnforcementLevel", level in GROUP_ENFORCEMENT_LEVELS,
-           f"{level!r} is not one of {list(GROUP_ENFORCEMENT_LEVELS)}")
+    _check(
+        "nonProductionEnforcementLevel",
+        level in GROUP_ENFORCEMENT_LEVELS,
+        f"{level!r} is not one of {list(GROUP_ENFORCEMENT_LEVELS)}",
+    )
 
     return PlatformConfig(
         organization=organization,
@@ -457,7 +504,7 @@ def parse(raw: Mapping[str, Any]) -> PlatformConfig:
         ),
         allow_vpc_management=values["allowVpcManagement"],
         attachable_policy_arns=policies,
-    )  # fmt: skip
+    )
 
 
 def read_pulumi_config() -> dict[str, Any]:

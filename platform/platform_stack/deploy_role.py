@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -13,10 +13,8 @@ from platform_stack.oidc import deploy_trust_policy
 from platform_stack.permissions import POLICY_NAMES, Scope, deploy_policies
 
 
-@dataclass
-class DeployRole:
-    role: aws.iam.Role
-    policies: list[aws.iam.Policy]
+def _policy_json(documents: pulumi.Output[dict[str, Any]], name: str) -> pulumi.Output[str]:
+    return documents.apply(lambda docs: json.dumps(docs[name]))
 
 
 def create_deploy_role(
@@ -25,7 +23,7 @@ def create_deploy_role(
     provider_arn: pulumi.Output[str],
     image_repository_arn: pulumi.Output[str] | None,
     opts: pulumi.ResourceOptions,
-) -> DeployRole:
+) -> aws.iam.Role:
     name = deploy_role_name(config.project, stack.name)
     role = aws.iam.Role(
         f"{stack.name}-deploy",
@@ -44,7 +42,7 @@ def create_deploy_role(
         opts=opts,
     )
     repository_arn = image_repository_arn or pulumi.Output.from_input("")
-    documents = repository_arn.apply(
+    documents: pulumi.Output[dict[str, Any]] = repository_arn.apply(
         lambda arn: deploy_policies(
             Scope(
                 account=config.aws_account_id,
@@ -56,14 +54,12 @@ def create_deploy_role(
             )
         )
     )
-    policies = []
     for short_name in POLICY_NAMES:
-        document = documents.apply(lambda docs, short_name=short_name: json.dumps(docs[short_name]))
         policy = aws.iam.Policy(
             f"{stack.name}-deploy-{short_name}",
             name=f"{name}-{short_name}"[:128],
             description=f"{short_name} permissions of {name}",
-            policy=document,
+            policy=_policy_json(documents, short_name),
             opts=opts,
         )
         aws.iam.RolePolicyAttachment(
@@ -72,5 +68,4 @@ def create_deploy_role(
             policy_arn=policy.arn,
             opts=opts,
         )
-        policies.append(policy)
-    return DeployRole(role, policies)
+    return role

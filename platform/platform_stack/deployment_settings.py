@@ -12,6 +12,7 @@ import pulumi_pulumiservice as pulumiservice
 
 from platform_stack.config import PlatformConfig, StackSettings
 
+
 def path_filters(config: PlatformConfig, stack: StackSettings) -> list[str]:
     """Globs, from the repository root, of the changes that release `stack`: the program, its
     components and dependencies, this stack's own config, and the service's build context.
@@ -70,6 +71,8 @@ def create_deployment_settings(
             }
         },
         operation_context=operation_context,
-        cache_options={"enable": True},
+        # Pulumi-hosted runners cache the venv and plugins between runs; customer-managed pools
+        # have no such cache.
+        cache_options=None if config.agent_pool_id else {"enable": True},
         agent_pool_id=config.agent_pool_id or None,
     )

@@ -125,7 +125,8 @@ def image_uri_command(
         'echo "image for this commit: $uri"',
         '[ "${PULUMI_CI_OPERATION:-}" = update ] || exit 0',
         f'export AWS_ROLE_ARN="${{AWS_ROLE_ARN:-{deploy_role_arn}}}"',
-        f'export AWS_WEB_IDENTITY_TOKEN_FILE="${{AWS_WEB_IDENTITY_TOKEN_FILE:-{DEPLOYMENTS_TOKEN_FILE}}}"',
+        "export AWS_WEB_IDENTITY_TOKEN_FILE="
+        f'"${{AWS_WEB_IDENTITY_TOKEN_FILE:-{DEPLOYMENTS_TOKEN_FILE}}}"',
         f"deadline=$(( $(date +%s) + {wait_minutes * 60} ))",
         f"until out=$({describe} 2>&1); do "
         'case "$out" in *ImageNotFoundException*) ;; *) echo "$out" >&2; exit 1;; esac; '

@@ -23,10 +23,12 @@ GITHUB_AUDIENCE: Final = "sts.amazonaws.com"
 
 def deployments_subject(organization: str, project: str, stack: str) -> str:
     """The `sub` pattern of every Pulumi Deployments operation on one stack."""
-    return f"pulumi:deploy:org:{organization}:project:{project}:stack:{stack}:operation:*:scope:write"
+    return (
+        f"pulumi:deploy:org:{organization}:project:{project}:stack:{stack}:operation:*:scope:write"
+    )
 
 
-def _web_identity_trust(provider_arn: str, issuer: str, conditions: dict[str, Any]) -> str:
+def _web_identity_trust(provider_arn: str, conditions: dict[str, Any]) -> str:
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -46,7 +48,6 @@ def deploy_trust_policy(provider_arn: str, organization: str, project: str, stac
     """Trust for the deploy role of `stack`: this organisation's tokens for this stack only."""
     return _web_identity_trust(
         provider_arn,
-        PULUMI_ISSUER,
         {
             "StringEquals": {f"{PULUMI_ISSUER}:aud": organization},
             "StringLike": {
@@ -65,7 +66,6 @@ def image_push_trust_policy(provider_arn: str, repository: str, branches: tuple[
     """Trust for the image workflow: runs of this repository on the release branches."""
     return _web_identity_trust(
         provider_arn,
-        GITHUB_ISSUER,
         {
             "StringEquals": {
                 f"{GITHUB_ISSUER}:aud": GITHUB_AUDIENCE,

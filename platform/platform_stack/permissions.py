@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 #: Services the application's IAM roles are passed to: ECS tasks (execution and task role),
-#: CodeDeploy (its service role), Lambda (the test-traffic gate) and ECS itself (the
+#: CodeDeploy (its service role), Lambda (the test-traffic gate and probe) and ECS itself (the
 #: infrastructure role of native blue/green).
 PASSED_TO_SERVICES: Final = (
     "ecs-tasks.amazonaws.com",
@@ -139,6 +139,8 @@ def network_policy(scope: Scope) -> Document:
             ],
         ),
         # Security groups and their rules have ID-based ARNs only: scoped to account and region.
+        # Deleting the test-traffic probe's security group first removes the network
+        # interfaces its VPC Lambda function leaves behind.
         _allow(
             "SecurityGroupsHaveIdArnsOnly",
             [
@@ -153,6 +155,8 @@ def network_policy(scope: Scope) -> Document:
                 "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
                 "ec2:CreateTags",
                 "ec2:DeleteTags",
+                "ec2:DetachNetworkInterface",
+                "ec2:DeleteNetworkInterface",
             ],
             [scope.ec2_any],
         ),

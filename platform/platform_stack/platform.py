@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from platform_stack.config import PlatformConfig
+from platform_stack.config import NAMESPACE, PlatformConfig
 from platform_stack.deploy_role import create_deploy_role
 from platform_stack.deployment_settings import create_deployment_settings
 from platform_stack.image_pipeline import create_image_pipeline, image_uri_command
@@ -21,6 +21,18 @@ class Platform:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
+def _image_uri_command(config: PlatformConfig, repository_url: str, role_arn: str) -> str:
+    return image_uri_command(
+        repository_url=repository_url,
+        repository_name=config.image.repository_name,
+        account=config.aws_account_id,
+        region=config.aws_region,
+        service_path=config.image.service_path,
+        deploy_role_arn=role_arn,
+        wait_minutes=config.image.wait_minutes,
+    )
+
+
 def build_platform(config: PlatformConfig) -> Platform:
     """Creates the OIDC trust, a deploy role and deployment settings per stack, the image
     pipeline (imageSource "ci") and the policy groups. `config` is already validated."""
@@ -29,7 +41,9 @@ def build_platform(config: PlatformConfig) -> Platform:
         region=config.aws_region,
         # Credentials for any other account stop the update before it changes anything.
         allowed_account_ids=[config.aws_account_id],
-        default_tags={"tags": {"managed-by": "ecs-blue-green-platform", "app:project": config.project}},
+        default_tags={
+            "tags": {"managed-by": "ecs-blue-green-platform", "app:project": config.project}
+        },
     )
     opts = pulumi.ResourceOptions(provider=provider)
     pulumi_provider_arn = oidc_provider_arn(
@@ -38,6 +52,12 @@ def build_platform(config: PlatformConfig) -> Platform:
     platform = Platform()
     platform.outputs["pulumiOidcProviderArn"] = pulumi_provider_arn
 
+    if config.image.source == "deployment" and not config.agent_pool_id:
+        pulumi.log.warn(
+            f"{NAMESPACE}:imageSource is 'deployment' on Pulumi-hosted runners, which are not "
+            "documented to offer a Docker daemon: if `pulumi up` cannot build the image, set "
+            "agentPoolId to a customer-managed pool with Docker, or use imageSource 'ci'"
+        )
     pipeline = None
     if config.image.source == "ci":
         github_provider_arn = oidc_provider_arn(
@@ -54,26 +74,16 @@ def build_platform(config: PlatformConfig) -> Platform:
 
     role_arns: dict[str, pulumi.Output[str]] = {}
     for stack in config.stacks:
-        deploy_role = create_deploy_role(
+        role = create_deploy_role(
             config, stack, pulumi_provider_arn, pipeline.repository.arn if pipeline else None, opts
         )
-        role_arns[stack.name] = deploy_role.role.arn
+        role_arns[stack.name] = role.arn
         pre_run = None
         if pipeline:
-            pre_run = pulumi.Output.all(pipeline.repository.repository_url, deploy_role.role.arn).apply(
-                lambda args: [
-                    image_uri_command(
-                        repository_url=args[0],
-                        repository_name=config.image.repository_name,
-                        account=config.aws_account_id,
-                        region=config.aws_region,
-                        service_path=config.image.service_path,
-                        deploy_role_arn=args[1],
-                        wait_minutes=config.image.wait_minutes,
-                    )
-                ]
+            pre_run = pulumi.Output.all(pipeline.repository.repository_url, role.arn).apply(
+                lambda values: [_image_uri_command(config, values[0], values[1])]
             )
-        create_deployment_settings(config, stack, deploy_role.role.arn, pre_run)
+        create_deployment_settings(config, stack, role.arn, pre_run)
     platform.outputs["deployRoleArns"] = role_arns
     platform.outputs["policyGroups"] = [group.name for group in create_policy_groups(config)]
     return platform

@@ -80,7 +80,9 @@ class Setting:
         if self.items is not None:
             for item in value:
                 if not isinstance(item, _JSON_TYPES[self.items]) or isinstance(item, bool):
-                    raise ValueError(f"{where} must hold only items of type {self.items}, got {item!r}")
+                    raise ValueError(
+                        f"{where} must hold only items of type {self.items}, got {item!r}"
+                    )
         return value
 
 

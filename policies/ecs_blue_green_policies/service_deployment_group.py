@@ -14,6 +14,7 @@ an undecided service is not reported.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyResource, Severity
@@ -43,44 +44,65 @@ def cluster_name(value: Any) -> Any:
 
 
 def service_identity(service: Resource) -> tuple[Any, Any]:
-    """(cluster name, service name); either may be UNKNOWN."""
+    """(cluster name, service name); either may be UNKNOWN. A name not set yet (aws-native lets
+    CloudFormation generate it) counts as unknown."""
     props = service.props
     name = props.get("serviceName") if service.type == types.ECS_SERVICE_NATIVE else None
-    return cluster_name(props.get("cluster")), name if name is not None else props.get("name")
+    name = name if name is not None else props.get("name")
+    return cluster_name(props.get("cluster")), UNKNOWN if name is None else name
 
 
-def _same(a: Any, b: Any) -> bool | None:
-    if a is UNKNOWN or b is UNKNOWN or a is None or b is None:
-        return None
-    return bool(a == b)
+@dataclass
+class _Targets:
+    """What the stack's ECS deployment groups target, indexed so each service is checked in
+    constant time (stacks with hundreds of services and groups are common org-wide)."""
 
+    by_dependency: set[str] = field(default_factory=set)
+    """URNs of services some group's `ecsService(s)` was computed from."""
+    by_name: dict[str, list[tuple[Any, bool]]] = field(default_factory=dict)
+    """Known service name -> (cluster name or UNKNOWN, group has service dependencies)."""
+    unknown_names: bool = False
+    """Some target's service name is unknown and not computed from any service: it could be
+    any service."""
+    names_without_deps: bool = False
+    """Some known target name was not computed from a service (a literal): it could be the
+    name of a service whose own name is unknown."""
 
-def _targets(stack: Stack, group: PolicyResource, service: PolicyResource) -> bool | None:
-    """Whether ``group`` deploys ``service``: True, False, or None when it cannot be known."""
-    view = stack.view(group)
-    try:
-        targets = deployment_group.ecs_targets(view)
-    except NotApplicable:
-        return False
-    key = deployment_group.shape(view).ecs_services
-    deps = stack.property_dependencies(group, key, types.ECS_SERVICE)
-    if deps and any(d.urn == service.urn for d in deps):
-        return True
-    if targets is None:
-        return False if deps else None
-    cluster, name = service_identity(stack.view(service))
-    result: bool | None = False
-    for target in targets:
-        same_name = _same(get(target, "serviceName"), name)
-        same_cluster = _same(cluster_name(get(target, "clusterName")), cluster)
-        if same_name and same_cluster:
+    def add(self, stack: Stack, group: PolicyResource) -> None:
+        view = stack.view(group)
+        try:
+            targets = deployment_group.ecs_targets(view)
+        except NotApplicable:
+            return
+        key = deployment_group.shape(view).ecs_services
+        deps = stack.property_dependencies(group, key, types.ECS_SERVICE) or []
+        self.by_dependency.update(d.urn for d in deps)
+        for target in [UNKNOWN] if targets is None else targets:
+            name = get(target, "serviceName")
+            if name is UNKNOWN:
+                # Computed from services' outputs, it names one of them (in by_dependency).
+                self.unknown_names = self.unknown_names or not deps
+                continue
+            if name is None:
+                continue
+            cluster = cluster_name(get(target, "clusterName"))
+            self.by_name.setdefault(name, []).append((cluster, bool(deps)))
+            self.names_without_deps = self.names_without_deps or not deps
+
+    def covers(self, service: PolicyResource, cluster: Any, name: Any) -> bool | None:
+        """True if some group targets the service, False if none does, None if undecided."""
+        if service.urn in self.by_dependency:
             return True
-        if same_name is False or same_cluster is False:
-            continue
-        # Undecided by names: a value computed from other services only is not this one.
-        if not deps:
-            result = None
-    return result
+        undecided = self.unknown_names
+        if name is UNKNOWN:
+            return None if undecided or self.names_without_deps else False
+        for target_cluster, has_deps in self.by_name.get(name, []):
+            if target_cluster is not UNKNOWN and cluster is not UNKNOWN:
+                if target_cluster == cluster:
+                    return True
+            elif not has_deps:
+                undecided = True
+        return None if undecided else False
 
 
 def check(stack: Stack, config: Config) -> Iterator[Finding]:
@@ -91,13 +113,14 @@ def check(stack: Stack, config: Config) -> Iterator[Finding]:
     ]
     if not services:
         return
-    groups = stack.of_type(types.DEPLOYMENT_GROUP)
+    targets = _Targets()
+    for group in stack.of_type(types.DEPLOYMENT_GROUP):
+        targets.add(stack, group)
     for service in services:
-        verdicts = [_targets(stack, group, service) for group in groups]
-        if True in verdicts or None in verdicts:
-            continue
         view = stack.view(service)
         cluster, name = service_identity(view)
+        if targets.covers(service, cluster, name) is not False:
+            continue
         yield Finding(
             view,
             "CODE_DEPLOY service that no CodeDeploy deployment group in this stack targets, so"

@@ -150,9 +150,9 @@ class PackClient:
         overrides = overrides or {}
         defaults = self.schema_defaults()
         request = analyzer_pb2.ConfigureAnalyzerRequest()
-        for policy, level in self.default_levels().items():
+        for policy, default_level in self.default_levels().items():
             wanted = dict(overrides.get(policy, {}))
-            level = wanted.pop("enforcementLevel", level)
+            level = wanted.pop("enforcementLevel", default_level)
             props = {**(defaults[policy] if schema_defaults else {}), **wanted}
             request.policyConfig[policy].CopyFrom(
                 analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=struct(props))
@@ -173,10 +173,13 @@ class PackClient:
 
 
 @contextmanager
-def running_pack(pack_dir: Path = PACK_DIR, python: str = sys.executable) -> Iterator[PackClient]:
-    """Start the pack as the CLI does, yield a client, and kill the pack afterwards."""
+def running_pack(
+    pack_dir: Path = PACK_DIR, python: str = sys.executable, entry: str | None = None
+) -> Iterator[PackClient]:
+    """Start the pack as the CLI does (or with `entry`, e.g. "__main__.py", instead of the
+    directory), yield a client, and kill the pack afterwards."""
     process = subprocess.Popen(
-        [python, str(pack_dir), ENGINE_ADDRESS],
+        [python, entry or str(pack_dir), ENGINE_ADDRESS],
         cwd=pack_dir,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -45,27 +45,43 @@ NATIVE_TERMINATE = (
 )
 TG_ATTRIBUTE_DELAY = ("targetGroupAttributes", 1, "value")
 LB_ATTRIBUTE_DROP = ("loadBalancerAttributes", 1, "value")
+BREAKER = {"enable": True, "rollback": True}
 
-# (rule, fixture, mutations, one expected fragment per violation)
-VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
+Mutation = tuple[Path, Any]
+Case = tuple[str, Fixture, list[Mutation], list[str]]
+
+
+def _case(rule: str, fixture: Fixture, mutations: list[Mutation], expected: list[str]) -> Case:
+    """(rule, fixture, mutations, one expected message fragment per violation)."""
+    return rule, fixture, mutations, expected
+
+
+VIOLATIONS: list[Case] = [
     # ecs-service-blue-green
-    *[
-        (
-            "ecs-service-blue-green",
-            fixture,
-            [(("deploymentController", "type"), "ECS")],
-            ["`deploymentConfiguration.strategy` is unset (ROLLING)"],
-        )
-        for fixture in (AWS_SERVICE_CODE_DEPLOY, NATIVE_SERVICE_CODE_DEPLOY)
-    ],
-    (
+    # A rolling ECS service with the circuit breaker on, so only the blue/green rule objects.
+    _case(
         "ecs-service-blue-green",
         AWS_SERVICE_CODE_DEPLOY,
-        [(("deploymentController",), DELETE)],
+        [(("deploymentController", "type"), "ECS"), (("deploymentCircuitBreaker",), BREAKER)],
+        ["`deploymentConfiguration.strategy` is unset (ROLLING)"],
+    ),
+    _case(
+        "ecs-service-blue-green",
+        AWS_SERVICE_CODE_DEPLOY,
+        [(("deploymentController",), DELETE), (("deploymentCircuitBreaker",), BREAKER)],
+        ["`deploymentConfiguration.strategy` is unset (ROLLING)"],
+    ),
+    _case(
+        "ecs-service-blue-green",
+        NATIVE_SERVICE_CODE_DEPLOY,
+        [
+            (("deploymentController", "type"), "ECS"),
+            (("deploymentConfiguration",), {"deploymentCircuitBreaker": BREAKER}),
+        ],
         ["`deploymentConfiguration.strategy` is unset (ROLLING)"],
     ),
     *[
-        (
+        _case(
             "ecs-service-blue-green",
             fixture,
             [(("deploymentController", "type"), "EXTERNAL")],
@@ -74,7 +90,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         for fixture in (AWS_SERVICE_CODE_DEPLOY, NATIVE_SERVICE_CODE_DEPLOY)
     ],
     *[
-        (
+        _case(
             "ecs-service-blue-green",
             fixture,
             [(("deploymentConfiguration", "strategy"), "ROLLING")],
@@ -83,7 +99,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         for fixture in (AWS_SERVICE_ECS_BLUE_GREEN, NATIVE_SERVICE_ECS_BLUE_GREEN)
     ],
     *[
-        (
+        _case(
             "ecs-service-blue-green",
             fixture,
             [(("loadBalancers", 0, "advancedConfiguration"), DELETE)],
@@ -92,7 +108,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         for fixture in (AWS_SERVICE_ECS_BLUE_GREEN, NATIVE_SERVICE_ECS_BLUE_GREEN)
     ],
     *[
-        (
+        _case(
             "ecs-service-blue-green",
             fixture,
             [(("loadBalancers", 0, "advancedConfiguration", field), DELETE)],
@@ -103,7 +119,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
     ],
     # target-group-health-check
     *[
-        (
+        _case(
             "target-group-health-check",
             fixture,
             [(("healthCheck",), DELETE)],
@@ -111,43 +127,43 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         )
         for fixture in (AWS_TARGET_GROUP, AWS_ALB_TARGET_GROUP)
     ],
-    (
+    _case(
         "target-group-health-check",
         AWS_TARGET_GROUP,
         [(("healthCheck", "path"), DELETE)],
         ["set `healthCheck.path`"],
     ),
-    (
+    _case(
         "target-group-health-check",
         AWS_TARGET_GROUP,
         [(("healthCheck", "enabled"), False)],
         ["health checks are disabled: set `healthCheck.enabled` to true"],
     ),
-    (
+    _case(
         "target-group-health-check",
         AWS_TARGET_GROUP,
         [(("protocol",), "HTTPS"), (("healthCheck", "path"), "")],
         ["HTTPS target group without an explicit health check path"],
     ),
-    (
+    _case(
         "target-group-health-check",
         NATIVE_TARGET_GROUP,
         [(("healthCheckPath",), DELETE)],
         ["set `healthCheckPath`"],
     ),
-    (
+    _case(
         "target-group-health-check",
         NATIVE_TARGET_GROUP,
         [(("healthCheckEnabled",), False)],
         ["set `healthCheckEnabled` to true"],
     ),
-    (
+    _case(
         "target-group-health-check",
         AWS_TARGET_GROUP,
         [(("protocol",), "TCP"), (("healthCheck", "enabled"), False)],
         ["set `healthCheck.enabled` to true"],
     ),
-    (
+    _case(
         "target-group-health-check",
         NATIVE_TARGET_GROUP,
         [(("protocol",), "TLS"), (("healthCheckEnabled",), False)],
@@ -155,17 +171,19 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
     ),
     # ecs-container-health-check
     *[
-        (
+        _case(
             "ecs-container-health-check",
             fixture,
             [(("containerDefinitions", 0, "healthCheck"), DELETE)],
-            ["essential container 'web' (`containerDefinitions[0]`) has no health check: set"
-             " `healthCheck.command`"],
+            [
+                "essential container 'web' (`containerDefinitions[0]`) has no health check: set"
+                " `healthCheck.command`"
+            ],
         )
         for fixture in (AWS_TASK_DEFINITION, NATIVE_TASK_DEFINITION)
     ],
     *[
-        (
+        _case(
             "ecs-container-health-check",
             fixture,
             [(("containerDefinitions", 0, "healthCheck", "command"), [])],
@@ -174,7 +192,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         for fixture in (AWS_TASK_DEFINITION, NATIVE_TASK_DEFINITION)
     ],
     *[
-        (
+        _case(
             "ecs-container-health-check",
             fixture,
             # `essential` defaults to true.
@@ -185,7 +203,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
     ],
     # codedeploy-ecs-blue-green
     *[
-        (
+        _case(
             "codedeploy-ecs-blue-green",
             fixture,
             [(("deploymentStyle", "deploymentType"), "IN_PLACE")],
@@ -194,7 +212,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         for fixture in (AWS_DEPLOYMENT_GROUP, NATIVE_DEPLOYMENT_GROUP)
     ],
     *[
-        (
+        _case(
             "codedeploy-ecs-blue-green",
             fixture,
             [(("deploymentStyle",), DELETE)],
@@ -206,7 +224,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         for fixture in (AWS_DEPLOYMENT_GROUP, NATIVE_DEPLOYMENT_GROUP)
     ],
     *[
-        (
+        _case(
             "codedeploy-ecs-blue-green",
             fixture,
             [(("autoRollbackConfiguration", "enabled"), False)],
@@ -215,7 +233,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         for fixture in (AWS_DEPLOYMENT_GROUP, NATIVE_DEPLOYMENT_GROUP)
     ],
     *[
-        (
+        _case(
             "codedeploy-ecs-blue-green",
             fixture,
             [(("autoRollbackConfiguration", "events"), ["DEPLOYMENT_STOP_ON_ALARM"])],
@@ -223,37 +241,37 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         )
         for fixture in (AWS_DEPLOYMENT_GROUP, NATIVE_DEPLOYMENT_GROUP)
     ],
-    (
+    _case(
         "codedeploy-ecs-blue-green",
         AWS_DEPLOYMENT_GROUP,
         [((*AWS_PAIR, "targetGroups"), [{"name": "web-blue"}])],
         ["set `loadBalancerInfo.targetGroupPairInfo.targetGroups` to the blue and the green"],
     ),
-    (
+    _case(
         "codedeploy-ecs-blue-green",
         NATIVE_DEPLOYMENT_GROUP,
         [((*NATIVE_PAIR, "targetGroups"), [{"name": "web-blue"}])],
         ["set `loadBalancerInfo.targetGroupPairInfoList[0].targetGroups`"],
     ),
-    (
+    _case(
         "codedeploy-ecs-blue-green",
         AWS_DEPLOYMENT_GROUP,
         [((*AWS_PAIR, "testTrafficRoute"), DELETE)],
         ["set `loadBalancerInfo.targetGroupPairInfo.testTrafficRoute.listenerArns`"],
     ),
-    (
+    _case(
         "codedeploy-ecs-blue-green",
         NATIVE_DEPLOYMENT_GROUP,
         [((*NATIVE_PAIR, "prodTrafficRoute", "listenerArns"), [])],
         ["set `loadBalancerInfo.targetGroupPairInfoList[0].prodTrafficRoute.listenerArns`"],
     ),
-    (
+    _case(
         "codedeploy-ecs-blue-green",
         AWS_DEPLOYMENT_GROUP,
         [(("loadBalancerInfo",), DELETE)],
         ["no target group pair: set `loadBalancerInfo.targetGroupPairInfo`"],
     ),
-    (
+    _case(
         "codedeploy-ecs-blue-green",
         AWS_DEPLOYMENT_GROUP,
         [((*AWS_TERMINATE, "terminationWaitTimeInMinutes"), 1)],
@@ -262,7 +280,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
             "terminateBlueInstancesOnDeploymentSuccess.terminationWaitTimeInMinutes` to at least 5"
         ],
     ),
-    (
+    _case(
         "codedeploy-ecs-blue-green",
         NATIVE_DEPLOYMENT_GROUP,
         [(NATIVE_TERMINATE, DELETE)],
@@ -273,7 +291,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
     ),
     # ecs-service-health-check-grace-period
     *[
-        (
+        _case(
             "ecs-service-health-check-grace-period",
             fixture,
             [(("healthCheckGracePeriodSeconds",), value)],
@@ -283,19 +301,19 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         for value, shown in ((DELETE, "unset"), (5, "5"))
     ],
     # ecs-service-rollback-on-failure
-    (
+    _case(
         "ecs-service-rollback-on-failure",
         AWS_SERVICE_ECS_BLUE_GREEN,
         [(("deploymentCircuitBreaker", "rollback"), False)],
         ["set `deploymentCircuitBreaker.rollback` to true"],
     ),
-    (
+    _case(
         "ecs-service-rollback-on-failure",
         AWS_SERVICE_ECS_BLUE_GREEN,
         [(("deploymentCircuitBreaker",), DELETE)],
         ["`deploymentCircuitBreaker.enable`", "`deploymentCircuitBreaker.rollback`"],
     ),
-    (
+    _case(
         "ecs-service-rollback-on-failure",
         NATIVE_SERVICE_ECS_BLUE_GREEN,
         [(("deploymentConfiguration", "deploymentCircuitBreaker", "enable"), False)],
@@ -303,7 +321,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
     ),
     # codedeploy-alarm-rollback
     *[
-        (
+        _case(
             "codedeploy-alarm-rollback",
             fixture,
             [(("alarmConfiguration", "enabled"), False)],
@@ -312,7 +330,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         for fixture in (AWS_DEPLOYMENT_GROUP, NATIVE_DEPLOYMENT_GROUP)
     ],
     *[
-        (
+        _case(
             "codedeploy-alarm-rollback",
             fixture,
             [(("alarmConfiguration",), DELETE)],
@@ -320,21 +338,21 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         )
         for fixture in (AWS_DEPLOYMENT_GROUP, NATIVE_DEPLOYMENT_GROUP)
     ],
-    (
+    _case(
         "codedeploy-alarm-rollback",
         AWS_DEPLOYMENT_GROUP,
         [(("autoRollbackConfiguration", "events"), ["DEPLOYMENT_FAILURE"])],
         ["add DEPLOYMENT_STOP_ON_ALARM to `autoRollbackConfiguration.events`"],
     ),
     # target-group-deregistration-delay
-    (
+    _case(
         "target-group-deregistration-delay",
         AWS_TARGET_GROUP,
         [(("deregistrationDelay",), DELETE)],
         ["deregistration delay is unset (300 s by default): set `deregistrationDelay` to at most"],
     ),
     *[
-        (
+        _case(
             "target-group-deregistration-delay",
             AWS_TARGET_GROUP,
             [(("deregistrationDelay",), value)],
@@ -342,13 +360,13 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         )
         for value in ("120", 120)
     ],
-    (
+    _case(
         "target-group-deregistration-delay",
         NATIVE_TARGET_GROUP,
         [(TG_ATTRIBUTE_DELAY, "300")],
         ["set `targetGroupAttributes[key=deregistration_delay.timeout_seconds].value`"],
     ),
-    (
+    _case(
         "target-group-deregistration-delay",
         NATIVE_TARGET_GROUP,
         [(("targetGroupAttributes",), DELETE)],
@@ -356,7 +374,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
     ),
     # ecr-scan-on-push / ecr-immutable-tags
     *[
-        (
+        _case(
             "ecr-scan-on-push",
             fixture,
             [(("imageScanningConfiguration", "scanOnPush"), value)],
@@ -366,7 +384,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         for value in (False, DELETE)
     ],
     *[
-        (
+        _case(
             "ecr-immutable-tags",
             fixture,
             [(("imageTagMutability",), value)],
@@ -381,7 +399,7 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
     ],
     # ecs-container-hardening
     *[
-        (
+        _case(
             "ecs-container-hardening",
             fixture,
             [(("containerDefinitions", 0, field), value)],
@@ -389,8 +407,12 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         )
         for fixture in (AWS_TASK_DEFINITION, NATIVE_TASK_DEFINITION)
         for field, value, expected in (
-            ("privileged", True, "container 'web' (`containerDefinitions[0]`) is privileged:"
-             " set `privileged` to false"),
+            (
+                "privileged",
+                True,
+                "container 'web' (`containerDefinitions[0]`) is privileged:"
+                " set `privileged` to false",
+            ),
             ("user", DELETE, "runs as the image's default user: set `user` to a non-root UID"),
             ("user", "root", "runs as root (root): set `user`"),
             ("user", "0:0", "runs as root (0:0): set `user`"),
@@ -399,18 +421,20 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
     ],
     # ecs-container-logging
     *[
-        (
+        _case(
             "ecs-container-logging",
             fixture,
             [(("containerDefinitions", 1, "logConfiguration"), DELETE)],
-            ["container 'log-router' (`containerDefinitions[1]`) has no log configuration: set"
-             " `logConfiguration.logDriver`"],
+            [
+                "container 'log-router' (`containerDefinitions[1]`) has no log configuration: set"
+                " `logConfiguration.logDriver`"
+            ],
         )
         for fixture in (AWS_TASK_DEFINITION, NATIVE_TASK_DEFINITION)
     ],
     # alb-drop-invalid-headers
     *[
-        (
+        _case(
             "alb-drop-invalid-headers",
             fixture,
             [(("dropInvalidHeaderFields",), value)],
@@ -420,18 +444,18 @@ VIOLATIONS: list[tuple[str, Fixture, list[tuple[Path, Any]], list[str]]] = [
         for value in (False, DELETE)
     ],
     *[
-        (
+        _case(
             "alb-drop-invalid-headers",
             NATIVE_LOAD_BALANCER,
-            mutation,
+            [(path, value)],
             ["`loadBalancerAttributes` entry `routing.http.drop_invalid_header_fields.enabled`"],
         )
-        for mutation in ([(LB_ATTRIBUTE_DROP, "false")], [(("loadBalancerAttributes",), DELETE)])
+        for path, value in ((LB_ATTRIBUTE_DROP, "false"), (("loadBalancerAttributes",), DELETE))
     ],
 ]
 
 
-def _case_id(case: tuple[str, Fixture, list[tuple[Path, Any]], list[str]]) -> str:
+def _case_id(case: Case) -> str:
     rule, fixture, mutations, _ = case
     provider = fixture.type.split(":")[0]
     changes = ",".join(
@@ -449,9 +473,7 @@ def test_baseline_is_compliant_with_every_rule(pack: PackClient, name: str) -> N
 
 
 @pytest.mark.parametrize("case", VIOLATIONS, ids=_case_id)
-def test_mutation_violates_exactly_its_rule(
-    pack: PackClient, case: tuple[str, Fixture, list[tuple[Path, Any]], list[str]]
-) -> None:
+def test_mutation_violates_exactly_its_rule(pack: PackClient, case: Case) -> None:
     rule, fixture, mutations, expected = case
     result = pack.analyze(fixture.type, fixture.props(*mutations), SUBJECT)
     found = result.of(rule)
@@ -465,10 +487,17 @@ def test_mutation_violates_exactly_its_rule(
 
 # (fixture, mutations) that leave every rule silent: the SDK would otherwise turn the unknown
 # into an advisory "can't run policy during preview" note, which is noise on every preview.
-UNKNOWN_VALUES: list[tuple[Fixture, list[tuple[Path, Any]]]] = [
+UNKNOWN_VALUES: list[tuple[Fixture, list[Mutation]]] = [
     (AWS_SERVICE_CODE_DEPLOY, [(("deploymentController", "type"), UNKNOWN)]),
     (AWS_SERVICE_CODE_DEPLOY, [(("deploymentController",), UNKNOWN)]),
-    (AWS_SERVICE_CODE_DEPLOY, [(("loadBalancers",), UNKNOWN), (("deploymentController",), DELETE)]),
+    (
+        AWS_SERVICE_CODE_DEPLOY,
+        [
+            (("loadBalancers",), UNKNOWN),
+            (("deploymentController",), DELETE),
+            (("deploymentCircuitBreaker",), BREAKER),
+        ],
+    ),
     (NATIVE_SERVICE_ECS_BLUE_GREEN, [(("deploymentConfiguration", "strategy"), UNKNOWN)]),
     (NATIVE_SERVICE_ECS_BLUE_GREEN, [(("loadBalancers", 0, "advancedConfiguration"), UNKNOWN)]),
     (AWS_SERVICE_ECS_BLUE_GREEN, [(("deploymentCircuitBreaker",), UNKNOWN)]),
@@ -508,7 +537,7 @@ UNKNOWN_VALUES: list[tuple[Fixture, list[tuple[Path, Any]]]] = [
     ids=[f"{f.type.split(':')[0]}-{'-'.join(map(str, m[0][0]))}" for f, m in UNKNOWN_VALUES],
 )
 def test_unknown_values_never_violate(
-    pack: PackClient, fixture: Fixture, mutations: list[tuple[Path, Any]]
+    pack: PackClient, fixture: Fixture, mutations: list[Mutation]
 ) -> None:
     result = pack.analyze(fixture.type, fixture.props(*mutations), SUBJECT)
     assert result.diagnostics == []
@@ -530,23 +559,41 @@ def test_unknown_value_does_not_hide_known_violations(pack: PackClient) -> None:
     [
         ("ecs-service-blue-green", AWS_SERVICE_CODE_DEPLOY, [(("loadBalancers",), [])]),
         ("ecs-service-blue-green", NATIVE_SERVICE_ECS_BLUE_GREEN, [(("loadBalancers",), DELETE)]),
-        ("ecs-service-health-check-grace-period", AWS_SERVICE_CODE_DEPLOY,
-         [(("loadBalancers",), [])]),
+        (
+            "ecs-service-health-check-grace-period",
+            AWS_SERVICE_CODE_DEPLOY,
+            [(("loadBalancers",), [])],
+        ),
         ("ecs-service-rollback-on-failure", AWS_SERVICE_CODE_DEPLOY, []),
-        ("target-group-health-check", AWS_TARGET_GROUP,
-         [(("targetType",), "lambda"), (("healthCheck", "enabled"), False)]),
-        ("target-group-deregistration-delay", NATIVE_TARGET_GROUP,
-         [(("targetType",), "lambda"), (("targetGroupAttributes",), DELETE)]),
-        ("codedeploy-ecs-blue-green", AWS_DEPLOYMENT_GROUP,
-         [(("ecsService",), DELETE), (("deploymentStyle",), DELETE)]),
-        ("codedeploy-alarm-rollback", NATIVE_DEPLOYMENT_GROUP,
-         [(("ecsServices",), []), (("alarmConfiguration",), DELETE)]),
-        ("alb-drop-invalid-headers", AWS_LOAD_BALANCER,
-         [(("loadBalancerType",), "network"), (("dropInvalidHeaderFields",), DELETE)]),
+        (
+            "target-group-health-check",
+            AWS_TARGET_GROUP,
+            [(("targetType",), "lambda"), (("healthCheck", "enabled"), False)],
+        ),
+        (
+            "target-group-deregistration-delay",
+            NATIVE_TARGET_GROUP,
+            [(("targetType",), "lambda"), (("targetGroupAttributes",), DELETE)],
+        ),
+        (
+            "codedeploy-ecs-blue-green",
+            AWS_DEPLOYMENT_GROUP,
+            [(("ecsService",), DELETE), (("deploymentStyle",), DELETE)],
+        ),
+        (
+            "codedeploy-alarm-rollback",
+            NATIVE_DEPLOYMENT_GROUP,
+            [(("ecsServices",), []), (("alarmConfiguration",), DELETE)],
+        ),
+        (
+            "alb-drop-invalid-headers",
+            AWS_LOAD_BALANCER,
+            [(("loadBalancerType",), "network"), (("dropInvalidHeaderFields",), DELETE)],
+        ),
     ],
 )
 def test_not_applicable(
-    pack: PackClient, rule: str, fixture: Fixture, mutations: list[tuple[Path, Any]]
+    pack: PackClient, rule: str, fixture: Fixture, mutations: list[Mutation]
 ) -> None:
     result = pack.analyze(fixture.type, fixture.props(*mutations), SUBJECT)
     assert result.of(rule) == []
@@ -567,55 +614,93 @@ def test_not_applicable(
         (AWS_TASK_DEFINITION, [(("containerDefinitions", 0, "user"), "1000:1000")]),
     ],
 )
-def test_compliant_variants(
-    pack: PackClient, fixture: Fixture, mutations: list[tuple[Path, Any]]
-) -> None:
+def test_compliant_variants(pack: PackClient, fixture: Fixture, mutations: list[Mutation]) -> None:
     assert pack.analyze(fixture.type, fixture.props(*mutations), SUBJECT).diagnostics == []
 
 
 @pytest.mark.parametrize(
     ("rule", "config", "fixture", "mutations", "expected"),
     [
-        ("codedeploy-ecs-blue-green", {"minTerminationWaitMinutes": 10}, AWS_DEPLOYMENT_GROUP, [],
-         "at least 10"),
-        ("ecs-service-health-check-grace-period", {"minimumSeconds": 120},
-         AWS_SERVICE_CODE_DEPLOY, [], "`healthCheckGracePeriodSeconds` is 60: set it to at least"
-         " 120"),
-        ("target-group-deregistration-delay", {"maximumSeconds": 10}, NATIVE_TARGET_GROUP, [],
-         "deregistration delay is 30 s"),
-        ("ecs-container-logging", {"allowedLogDrivers": ["awsfirelens"]}, AWS_TASK_DEFINITION, [],
-         "logs with awslogs: set `logConfiguration.logDriver` to one of awsfirelens"),
-        ("ecs-container-hardening", {"requireNonRootUser": False}, NATIVE_TASK_DEFINITION,
-         [(("containerDefinitions", 0, "user"), "root"), (("containerDefinitions", 0,
-                                                          "privileged"), True)],
-         "is privileged"),
+        (
+            "codedeploy-ecs-blue-green",
+            {"minTerminationWaitMinutes": 10},
+            AWS_DEPLOYMENT_GROUP,
+            [],
+            "at least 10",
+        ),
+        (
+            "ecs-service-health-check-grace-period",
+            {"minimumSeconds": 120},
+            AWS_SERVICE_CODE_DEPLOY,
+            [],
+            "`healthCheckGracePeriodSeconds` is 60: set it to at least 120",
+        ),
+        (
+            "target-group-deregistration-delay",
+            {"maximumSeconds": 10},
+            NATIVE_TARGET_GROUP,
+            [],
+            "deregistration delay is 30 s",
+        ),
+        (
+            "ecs-container-logging",
+            {"allowedLogDrivers": ["awsfirelens"]},
+            AWS_TASK_DEFINITION,
+            [],
+            "logs with awslogs: set `logConfiguration.logDriver` to one of awsfirelens",
+        ),
+        (
+            "ecs-container-hardening",
+            {"requireNonRootUser": False},
+            NATIVE_TASK_DEFINITION,
+            [
+                (("containerDefinitions", 0, "user"), "root"),
+                (("containerDefinitions", 0, "privileged"), True),
+            ],
+            "is privileged",
+        ),
     ],
 )
 def test_config_tightens_a_rule(
     pack: PackClient,
+    *,
     rule: str,
     config: dict[str, Any],
     fixture: Fixture,
-    mutations: list[tuple[Path, Any]],
+    mutations: list[Mutation],
     expected: str,
 ) -> None:
     props = fixture.props(*mutations)
     pack.configure({rule: config})
     found = pack.analyze(fixture.type, props, SUBJECT).of(rule)
-    assert [expected in d.message for d in found] == [True]
+    assert found
+    assert all(expected in d.message for d in found)
 
 
 @pytest.mark.parametrize(
     ("rule", "config", "fixture", "mutations"),
     [
-        ("codedeploy-ecs-blue-green", {"minTerminationWaitMinutes": 0}, AWS_DEPLOYMENT_GROUP,
-         [((*AWS_TERMINATE, "terminationWaitTimeInMinutes"), 0)]),
-        ("ecr-immutable-tags", {"allowedTagMutability": ["IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"]},
-         NATIVE_REPOSITORY, [(("imageTagMutability",), "IMMUTABLE_WITH_EXCLUSION")]),
-        ("ecs-container-hardening",
-         {"requireReadOnlyRootFilesystem": False, "allowPrivileged": True},
-         AWS_TASK_DEFINITION, [(("containerDefinitions", 0, "readonlyRootFilesystem"), False),
-                               (("containerDefinitions", 0, "privileged"), True)]),
+        (
+            "codedeploy-ecs-blue-green",
+            {"minTerminationWaitMinutes": 0},
+            AWS_DEPLOYMENT_GROUP,
+            [((*AWS_TERMINATE, "terminationWaitTimeInMinutes"), 0)],
+        ),
+        (
+            "ecr-immutable-tags",
+            {"allowedTagMutability": ["IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"]},
+            NATIVE_REPOSITORY,
+            [(("imageTagMutability",), "IMMUTABLE_WITH_EXCLUSION")],
+        ),
+        (
+            "ecs-container-hardening",
+            {"requireReadOnlyRootFilesystem": False, "allowPrivileged": True},
+            AWS_TASK_DEFINITION,
+            [
+                (("containerDefinitions", 0, "readonlyRootFilesystem"), False),
+                (("containerDefinitions", 0, "privileged"), True),
+            ],
+        ),
         ("test-listener-not-public", {"worldOpenCidrs": ["0.0.0.0/0"]}, AWS_REPOSITORY, []),
     ],
 )
@@ -624,7 +709,7 @@ def test_config_relaxes_a_rule(
     rule: str,
     config: dict[str, Any],
     fixture: Fixture,
-    mutations: list[tuple[Path, Any]],
+    mutations: list[Mutation],
 ) -> None:
     props = fixture.props(*mutations)
     pack.configure({rule: config})

@@ -75,8 +75,8 @@ def probe(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Checks every path on every target, retrying only failing pairs, up to `attempts` rounds."""
-    if not targets:
-        return {"passed": False, "attempts_used": 0, "checks": [], "error": "no targets given"}
+    if not targets or not paths:
+        return {"passed": False, "attempts_used": 0, "checks": [], "error": "nothing to check"}
     results: dict[tuple[str, str], Check] = {}
     pending = [(target, path) for target in targets for path in paths]
     used = 0

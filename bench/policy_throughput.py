@@ -1,0 +1,329 @@
+"""Resources per second through the Analyzer gRPC interface: the pack vs a no-op pack.
+
+Org-wide packs run on every preview of every stack, so the pack must keep at least 80% of the
+throughput of a pack that checks nothing. Both packs are started as the Pulumi CLI starts them
+(`python <pack dir> <engine address>`) and receive the same 5,000 engine-shaped resources: one
+Analyze call per resource (inputs), then one AnalyzeStack call with all of them (outputs and
+dependency graph), as in one `pulumi preview`. Request messages are built once, up front, so
+client-side serialisation is not measured.
+
+The no-op pack has the same policies (names, resource/stack kinds, config schemas) with
+validations that return at once. The SDK itself deserialises a resource's properties once per
+resource policy, and every stack resource once per stack policy, so its cost grows with the
+number of policies; a same-shape no-op pack isolates what the rules themselves cost. A
+one-policy no-op pack (the SDK refuses an empty pack) is also measured, for context only.
+
+Usage: python -m bench.policy_throughput [--resources 5000] [--rounds 5]
+Exit status 1 when the pack keeps less than 80% of the same-shape no-op pack's throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import json_format
+from pulumi.runtime.proto import analyzer_pb2
+
+from tests.policies import fixtures
+from tests.policies.analyzer import UNKNOWN, PackClient, StackResource, running_pack, struct, urn
+
+MINIMUM_RATIO = 0.8
+RESOURCES_PER_APP = 20
+
+NO_OP_PACK = '''\
+"""Benchmark baseline: the policies of ecs-blue-green, each doing nothing."""
+from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, PolicyPack,
+                           ResourceValidationPolicy, StackValidationPolicy)
+
+def nothing(args, report_violation):
+    return None
+
+POLICIES = {policies}
+PolicyPack(
+    name="no-op",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    policies=[
+        (StackValidationPolicy if kind == "stack" else ResourceValidationPolicy)(
+            name=name, description="does nothing", validate=nothing,
+            config_schema=PolicyConfigSchema(schema),
+        )
+        for name, kind, schema in POLICIES
+    ],
+)
+'''
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Prebuilt requests for one preview of a stack."""
+
+    analyze: list[analyzer_pb2.AnalyzeRequest]
+    stack: analyzer_pb2.AnalyzeStackRequest
+
+
+def _app(index: int) -> list[StackResource]:
+    """One blue/green application (20 resources); every fourth uses aws-native, every fifth
+    is a preview with unknown ARNs."""
+    native = index % 4 == 3
+    preview = index % 5 == 4
+    app = f"app{index}"
+
+    def res(
+        type_: str, name: str, props: dict[str, Any], **deps: list[StackResource]
+    ) -> StackResource:
+        return StackResource(
+            type_,
+            f"{app}-{name}",
+            props,
+            dependencies=[d.urn for ds in deps.values() for d in ds],
+            property_dependencies={k: [d.urn for d in ds] for k, ds in deps.items()},
+        )
+
+    def arn(kind: str, name: str) -> str:
+        return UNKNOWN if preview else f"arn:aws:{kind}:eu-west-1:123456789012:{app}/{name}"
+
+    def build(aws: fixtures.Fixture, aws_native: fixtures.Fixture) -> dict[str, Any]:
+        return (aws_native if native else aws).props()
+
+    tg_type = fixtures.NATIVE_TARGET_GROUP.type if native else fixtures.AWS_TARGET_GROUP.type
+    sg = res("aws:ec2/securityGroup:SecurityGroup", "alb-sg", {"vpcId": "vpc-1", "id": f"sg-{app}"})
+    lb = res(
+        fixtures.NATIVE_LOAD_BALANCER.type if native else fixtures.AWS_LOAD_BALANCER.type,
+        "alb",
+        {
+            **build(fixtures.AWS_LOAD_BALANCER, fixtures.NATIVE_LOAD_BALANCER),
+            "arn": arn("lb", "alb"),
+        },
+        securityGroups=[sg],
+    )
+    listeners = [
+        res(
+            "aws:lb/listener:Listener",
+            name,
+            {
+                "port": port,
+                "protocol": "HTTP",
+                "loadBalancerArn": lb.props["arn"],
+                "arn": arn("listener", name),
+            },
+            loadBalancerArn=[lb],
+        )
+        for name, port in (("prod", 80), ("test", 8080))
+    ]
+    rules = [
+        res(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            f"in-{port}",
+            {
+                "securityGroupId": f"sg-{app}",
+                "ipProtocol": "tcp",
+                "fromPort": port,
+                "toPort": port,
+                "cidrIpv4": cidr,
+            },
+            securityGroupId=[sg],
+        )
+        for port, cidr in ((80, "0.0.0.0/0"), (8080, "10.0.0.0/8"))
+    ]
+    cluster = res(
+        "aws:ecs/cluster:Cluster",
+        "cluster",
+        {"name": f"{app}-cluster", "arn": arn("ecs", "cluster")},
+    )
+    task = res(
+        fixtures.NATIVE_TASK_DEFINITION.type if native else fixtures.AWS_TASK_DEFINITION.type,
+        "task",
+        build(fixtures.AWS_TASK_DEFINITION, fixtures.NATIVE_TASK_DEFINITION),
+    )
+    groups = [
+        res(tg_type, color, build(fixtures.AWS_TARGET_GROUP, fixtures.NATIVE_TARGET_GROUP))
+        for color in ("blue", "green")
+    ]
+    service = res(
+        fixtures.NATIVE_SERVICE_CODE_DEPLOY.type
+        if native
+        else fixtures.AWS_SERVICE_CODE_DEPLOY.type,
+        "service",
+        build(fixtures.AWS_SERVICE_CODE_DEPLOY, fixtures.NATIVE_SERVICE_CODE_DEPLOY),
+        cluster=[cluster],
+        taskDefinition=[task],
+        loadBalancers=[groups[0]],
+    )
+    deployment_group = res(
+        fixtures.NATIVE_DEPLOYMENT_GROUP.type if native else fixtures.AWS_DEPLOYMENT_GROUP.type,
+        "deployment-group",
+        build(fixtures.AWS_DEPLOYMENT_GROUP, fixtures.NATIVE_DEPLOYMENT_GROUP),
+        **{("ecsServices" if native else "ecsService"): [service, cluster]},
+        loadBalancerInfo=[*listeners, *groups],
+    )
+    repository = res(
+        fixtures.NATIVE_REPOSITORY.type if native else fixtures.AWS_REPOSITORY.type,
+        "repo",
+        build(fixtures.AWS_REPOSITORY, fixtures.NATIVE_REPOSITORY),
+    )
+    policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+    others = [
+        *[
+            res(
+                "aws:iam/role:Role", f"role-{n}", {"assumeRolePolicy": policy, "arn": arn("iam", n)}
+            )
+            for n in ("task", "exec", "codedeploy")
+        ],
+        res(
+            "aws:cloudwatch/logGroup:LogGroup",
+            "logs",
+            {"name": f"/ecs/{app}", "retentionInDays": 14},
+        ),
+        *[
+            res(
+                "aws:cloudwatch/metricAlarm:MetricAlarm",
+                f"alarm-{n}",
+                {
+                    "metricName": n,
+                    "threshold": 5,
+                    "comparisonOperator": "GreaterThanThreshold",
+                    "evaluationPeriods": 1,
+                },
+            )
+            for n in ("5xx", "unhealthy")
+        ],
+        res(
+            "aws:codedeploy/application:Application", "app", {"computePlatform": "ECS", "name": app}
+        ),
+    ]
+    resources = [
+        sg,
+        lb,
+        *listeners,
+        *rules,
+        cluster,
+        task,
+        *groups,
+        service,
+        deployment_group,
+        repository,
+        *others,
+    ]
+    assert len(resources) == RESOURCES_PER_APP
+    return resources
+
+
+def workload(count: int) -> Workload:
+    apps = -(-count // RESOURCES_PER_APP)
+    resources = [r for i in range(apps) for r in _app(i)][:count]
+    analyze = [
+        analyzer_pb2.AnalyzeRequest(
+            type=r.type, name=r.name, urn=urn(r.type, r.name), properties=struct(r.props)
+        )
+        for r in resources
+    ]
+    stack = analyzer_pb2.AnalyzeStackRequest(resources=[r.message() for r in resources])
+    return Workload(analyze, stack)
+
+
+def one_preview(client: PackClient, load: Workload) -> tuple[float, float]:
+    """Seconds spent in Analyze calls and in the AnalyzeStack call of one preview."""
+    start = time.perf_counter()
+    for request in load.analyze:
+        client.stub.Analyze(request)
+    middle = time.perf_counter()
+    client.stub.AnalyzeStack(load.stack)
+    return middle - start, time.perf_counter() - middle
+
+
+def _no_op_pack(directory: Path, policies: list[tuple[str, str, dict[str, Any]]]) -> Path:
+    (directory / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+    (directory / "__main__.py").write_text(NO_OP_PACK.format(policies=repr(policies)))
+    return directory
+
+
+def _mirror(client: PackClient) -> list[tuple[str, str, dict[str, Any]]]:
+    """(name, kind, config schema) of every policy the pack reports over gRPC."""
+    return [
+        (
+            policy.name,
+            "stack" if policy.policy_type == analyzer_pb2.POLICY_TYPE_STACK else "resource",
+            json_format.MessageToDict(policy.configSchema.properties),
+        )
+        for policy in client.info.policies
+    ]
+
+
+@contextmanager
+def packs() -> Iterator[dict[str, PackClient]]:
+    with (
+        tempfile.TemporaryDirectory() as same_dir,
+        tempfile.TemporaryDirectory() as one_dir,
+        running_pack() as pack,
+        running_pack(_no_op_pack(Path(same_dir), _mirror(pack))) as no_op,
+        running_pack(_no_op_pack(Path(one_dir), [("nothing", "resource", {})])) as one,
+    ):
+        for client in (pack, no_op, one):
+            client.configure()
+        yield {"ecs-blue-green": pack, "no-op (same policies)": no_op, "no-op (1 policy)": one}
+
+
+def measure(
+    clients: dict[str, PackClient], load: Workload, rounds: int, report: Callable[[str], None]
+) -> dict[str, float]:
+    """Median resources/s over `rounds` previews per pack; packs are interleaved within each
+    round so that noise from other processes on the machine hits all of them alike."""
+    seconds: dict[str, list[float]] = {name: [] for name in clients}
+    count = len(load.analyze)
+    for client in clients.values():
+        one_preview(client, load)  # warm-up: imports, caches, gRPC connection
+    for round_ in range(rounds):
+        lines = []
+        for name, client in clients.items():
+            analyze, stack = one_preview(client, load)
+            seconds[name].append(analyze + stack)
+            lines.append(
+                f"{name} {count / (analyze + stack):,.0f}/s"
+                f" (Analyze {analyze:.2f} s, AnalyzeStack {stack:.2f} s)"
+            )
+        report(f"round {round_ + 1}/{rounds}: " + "; ".join(lines))
+    return {name: count / statistics.median(times) for name, times in seconds.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--resources", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    load = workload(args.resources)
+    with packs() as clients:
+        rates = measure(clients, load, args.rounds, lambda line: print(line, flush=True))
+    ratio = rates["ecs-blue-green"] / rates["no-op (same policies)"]
+    print(
+        f"resources: {args.resources} (Analyze each, then one AnalyzeStack), median of {args.rounds}"
+    )
+    for name, rate in rates.items():
+        print(f"{name:>24}: {rate:10,.0f} resources/s")
+    minimum = f"minimum {MINIMUM_RATIO:.0%}"
+    print(f"{'ratio':>24}: {ratio:10.1%} of the same-policies no-op pack ({minimum})")
+    return 0 if ratio >= MINIMUM_RATIO else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Trust policies and the deploy role's permissions, as documents."""
+
+from __future__ import annotations
+
+import json
+from fnmatch import fnmatchcase
+
+import pytest
+
+from platform_stack.config import DEFAULT_ATTACHABLE_POLICIES
+from platform_stack.oidc import deploy_trust_policy, image_push_trust_policy
+from platform_stack.permissions import (
+    MANAGED_POLICY_MAX_CHARS,
+    PASSED_TO_SERVICES,
+    Scope,
+    Statement,
+    deploy_policies,
+    image_push_policy,
+)
+
+PROVIDER = "arn:aws:iam::123456789012:oidc-provider/api.pulumi.com/oidc"
+IMAGES = "arn:aws:ecr:eu-west-1:123456789012:repository/ecs-blue-green/web"
+
+
+def _scope(*, vpc: bool = True, images: str | None = IMAGES) -> Scope:
+    return Scope(
+        account="123456789012",
+        region="eu-west-1",
+        name_prefix="web-",
+        attachable_policy_arns=DEFAULT_ATTACHABLE_POLICIES,
+        allow_vpc_management=vpc,
+        image_repository_arn=images,
+    )
+
+
+def _statements(scope: Scope) -> list[Statement]:
+    return [s for doc in deploy_policies(scope).values() for s in doc["Statement"]]
+
+
+def _sub_matches(pattern: str, subject: str) -> bool:
+    """IAM StringLike: `*` matches any run of characters, `?` one character."""
+    return fnmatchcase(subject, pattern)
+
+
+def test_deploy_trust_admits_every_operation_of_its_stack_and_nothing_else() -> None:
+    trust = json.loads(deploy_trust_policy(PROVIDER, "acme", "ecs-blue-green", "prod"))
+    (statement,) = trust["Statement"]
+    pattern = statement["Condition"]["StringLike"]["api.pulumi.com/oidc:sub"]
+
+    assert statement["Condition"]["StringEquals"] == {"api.pulumi.com/oidc:aud": "acme"}
+    subject = "pulumi:deploy:org:acme:project:ecs-blue-green:stack:prod:operation:{}:scope:write"
+    for operation in ("update", "preview", "refresh", "destroy"):
+        assert _sub_matches(pattern, subject.format(operation))
+    for other in (
+        "pulumi:deploy:org:acme:project:ecs-blue-green:stack:dev:operation:update:scope:write",
+        "pulumi:deploy:org:acme:project:ecs-blue-green:stack:prod2:operation:update:scope:write",
+        "pulumi:deploy:org:acme:project:other:stack:prod:operation:update:scope:write",
+        "pulumi:deploy:org:evil:project:ecs-blue-green:stack:prod:operation:update:scope:write",
+    ):
+        assert not _sub_matches(pattern, other), other
+
+
+def test_image_push_trust_admits_pushes_to_release_branches_not_pull_requests() -> None:
+    provider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    trust = json.loads(image_push_trust_policy(provider, "acme/shop", ("main", "release")))
+    (statement,) = trust["Statement"]
+    equals = statement["Condition"]["StringEquals"]
+
+    assert statement["Principal"] == {"Federated": provider}
+    assert equals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    subjects = equals["token.actions.githubusercontent.com:sub"]
+    assert subjects == [
+        "repo:acme/shop:ref:refs/heads/main",
+        "repo:acme/shop:ref:refs/heads/release",
+    ]
+    assert "repo:acme/shop:pull_request" not in subjects
+
+
+@pytest.mark.parametrize("vpc", [True, False])
+def test_every_policy_fits_a_managed_policy(vpc: bool) -> None:
+    for name, document in deploy_policies(_scope(vpc=vpc)).items():
+        size = len(json.dumps(document, separators=(",", ":")))
+        assert size <= MANAGED_POLICY_MAX_CHARS, (name, size)
+
+
+#: The statements whose Resource is "*", each for a reason documented in permissions.py.
+UNSCOPED = {
+    "EcsTaskDefinitionsAcceptNoResource",
+    "EcrLoginAcceptsNoResource",
+    "AutoScalingHasNoNamedArns",
+    "DeploymentTargetsHaveNoNamedArns",
+    "DescribeWhatTheStackUses",
+}
+
+
+def test_writes_are_scoped_to_the_name_prefix_or_explained() -> None:
+    for statement in _statements(_scope()):
+        actions, resources = statement["Action"], statement["Resource"]
+        assert "*" not in actions, statement["Sid"]
+        assert "iam:*" not in actions, statement["Sid"]
+        if resources == ["*"]:
+            assert statement["Sid"] in UNSCOPED
+        elif statement["Sid"] in ("SecurityGroupsHaveIdArnsOnly", "VpcResourcesHaveIdArnsOnly"):
+            assert resources == ["arn:aws:ec2:eu-west-1:123456789012:*"]
+        elif statement["Sid"] == "WaitForTheCiImage":
+            assert resources == [IMAGES]
+        elif statement["Sid"] == "ServiceLinkedRolesOnFirstUse":
+            assert set(statement["Condition"]["StringEquals"]) == {"iam:AWSServiceName"}
+        else:
+            named = [r for r in resources if "CodeDeployDefault" not in r]
+            assert all("web-*" in r for r in named), statement["Sid"]
+
+
+def test_account_wide_reads_are_describe_and_list_only() -> None:
+    (reads,) = [s for s in _statements(_scope()) if s["Sid"] == "DescribeWhatTheStackUses"]
+
+    verbs = {action.split(":")[1].rstrip("*") for action in reads["Action"]}
+    assert {v for v in verbs if not v.startswith(("Describe", "List"))} == set()
+    assert reads["Condition"] == {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
+
+
+def test_roles_are_passed_only_to_the_services_that_run_them() -> None:
+    by_sid = {s["Sid"]: s for s in _statements(_scope())}
+    passing = [s for s in by_sid.values() if "iam:PassRole" in s["Action"]]
+
+    assert [s["Sid"] for s in passing] == ["PassRolesOnlyToTheServicesThatRunThem"]
+    assert passing[0]["Resource"] == ["arn:aws:iam::123456789012:role/web-*"]
+    assert passing[0]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": list(PASSED_TO_SERVICES)}
+    }
+    attach = by_sid["AttachOnlyListedManagedPolicies"]
+    assert attach["Condition"] == {
+        "ArnEquals": {"iam:PolicyARN": list(DEFAULT_ATTACHABLE_POLICIES)}
+    }
+
+
+def test_vpc_writes_only_when_the_stack_may_manage_its_vpc() -> None:
+    def vpc_actions(scope: Scope) -> set[str]:
+        return {a for s in _statements(scope) for a in s["Action"] if "Vpc" in a or "Nat" in a}
+
+    assert "ec2:CreateVpc" in vpc_actions(_scope(vpc=True))
+    assert vpc_actions(_scope(vpc=False)) == set()
+
+
+def test_the_ci_image_repository_is_readable_only_when_the_deployment_waits_for_it() -> None:
+    sids = {s["Sid"] for s in _statements(_scope(images=None))}
+
+    assert "WaitForTheCiImage" not in sids
+    assert IMAGES not in json.dumps(deploy_policies(_scope(images=None)))
+
+
+def test_image_push_policy_reaches_one_repository() -> None:
+    statements = image_push_policy(IMAGES)["Statement"]
+
+    assert [s["Resource"] for s in statements] == [["*"], [IMAGES]]
+    assert statements[0]["Action"] == ["ecr:GetAuthorizationToken"]
+    assert "ecr:PutImage" in statements[1]["Action"]
+    assert not any(a.startswith("ecr:Delete") for a in statements[1]["Action"])
