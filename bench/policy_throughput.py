@@ -166,6 +166,7 @@ def _app(index: int) -> list[StackResource]:
         **{("ecsServices" if native else "ecsService"): [service, cluster]},
         loadBalancerInfo=[*listeners, *groups],
     )
+    _wire(service, deployment_group, cluster=cluster, listeners=listeners, app=app, native=native)
     repository = res(
         fixtures.NATIVE_REPOSITORY.type if native else fixtures.AWS_REPOSITORY.type,
         "repo",
@@ -227,6 +228,30 @@ def _app(index: int) -> list[StackResource]:
     ]
     assert len(resources) == RESOURCES_PER_APP
     return resources
+
+
+def _wire(
+    service: StackResource,
+    group: StackResource,
+    *,
+    cluster: StackResource,
+    listeners: list[StackResource],
+    app: str,
+    native: bool,
+) -> None:
+    """Give the app's service, cluster and listeners their own names and ARNs in the group, so
+    the stack rules match real pairs rather than one shared fixture name."""
+    service.props["serviceName" if native else "name"] = app
+    service.props["cluster"] = cluster.props["arn"]
+    target = {"clusterName": cluster.props["name"], "serviceName": app}
+    if native:
+        group.props["ecsServices"] = [target]
+        pair = group.props["loadBalancerInfo"]["targetGroupPairInfoList"][0]
+    else:
+        group.props["ecsService"] = target
+        pair = group.props["loadBalancerInfo"]["targetGroupPairInfo"]
+    pair["prodTrafficRoute"]["listenerArns"] = [listeners[0].props["arn"]]
+    pair["testTrafficRoute"]["listenerArns"] = [listeners[1].props["arn"]]
 
 
 def workload(count: int) -> Workload:
@@ -315,9 +340,8 @@ def main() -> int:
     with packs() as clients:
         rates = measure(clients, load, args.rounds, lambda line: print(line, flush=True))
     ratio = rates["ecs-blue-green"] / rates["no-op (same policies)"]
-    print(
-        f"resources: {args.resources} (Analyze each, then one AnalyzeStack), median of {args.rounds}"
-    )
+    print(f"resources: {args.resources} (Analyze each, then one AnalyzeStack)")
+    print(f"rounds: median of {args.rounds}")
     for name, rate in rates.items():
         print(f"{name:>24}: {rate:10,.0f} resources/s")
     minimum = f"minimum {MINIMUM_RATIO:.0%}"

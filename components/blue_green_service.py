@@ -144,7 +144,7 @@ class BlueGreenService(pulumi.ComponentResource):
 
         self.url = lb.url
         self.test_url = lb.test_url
-        self.repository_url = self.image.repository.repository_url
+        self.repository_url = self.image.repository_url
         self.image_uri = self.image.image_uri
         self.cluster_name = self.ecs.cluster.name
         self.service_name = self.ecs.service.name

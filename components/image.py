@@ -1,4 +1,4 @@
-"""The container image: an ECR repository and, unless a prebuilt image is given, a build."""
+"""The container image: built from source into a new ECR repository, or a prebuilt one."""
 
 from __future__ import annotations
 
@@ -19,7 +19,10 @@ _NOT_SOURCE = {"node_modules", ".git", "test"}
 
 @dataclass
 class Image:
-    repository: aws.ecr.Repository
+    repository: aws.ecr.Repository | None
+    """The repository builds are pushed to; None for a prebuilt image, which lives wherever
+    its pipeline pushed it."""
+    repository_url: pulumi.Output[str]
     image_uri: pulumi.Output[str]
     """What the task definition runs: `repo:tag@sha256:digest` for a build."""
     version: str
@@ -38,6 +41,14 @@ def source_tag(service_dir: Path) -> str:
         if path.is_file() and not _NOT_SOURCE.intersection(relative.parts):
             digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return f"src-{digest.hexdigest()[:12]}"
+
+
+def split_image_uri(uri: str) -> tuple[str, str]:
+    """`registry[:port]/repo[:tag][@digest]` -> (`registry[:port]/repo`, `repo[:tag]`)."""
+    without_digest = uri.split("@", 1)[0]
+    registry, _, path = without_digest.rpartition("/")
+    repository = path.split(":", 1)[0]
+    return f"{registry}/{repository}", path
 
 
 def _lifecycle_policy(keep: int) -> str:
@@ -62,6 +73,15 @@ def _lifecycle_policy(keep: int) -> str:
 def create_image(
     name: str, args: BlueGreenServiceArgs, tags: dict[str, str], parent: pulumi.Resource
 ) -> Image:
+    if args.image_uri is not None:
+        repository_url, version = split_image_uri(args.image_uri)
+        return Image(
+            None,
+            pulumi.Output.from_input(repository_url),
+            pulumi.Output.from_input(args.image_uri),
+            version,
+            None,
+        )
     child = pulumi.ResourceOptions(parent=parent)
     repository = aws.ecr.Repository(
         f"{name}-repo",
@@ -78,10 +98,6 @@ def create_image(
         policy=_lifecycle_policy(args.image_retain_count),
         opts=child,
     )
-    if args.image_uri is not None:
-        version = args.image_uri.rsplit("@", 1)[0].rsplit("/", 1)[-1]
-        return Image(repository, pulumi.Output.from_input(args.image_uri), version, None)
-
     tag = source_tag(args.service_dir)
     credentials = aws.ecr.get_authorization_token_output(registry_id=repository.registry_id)
     build = docker_build.Image(
@@ -102,4 +118,4 @@ def create_image(
         ],
         opts=child,
     )
-    return Image(repository, build.ref, tag, build)
+    return Image(repository, repository.repository_url, build.ref, tag, build)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components.blue_green_service import TYPE as COMPONENT
-from components.image import source_tag
+from components.image import source_tag, split_image_uri
 from tests.harness import ROOT, StackRun, run_dev_stack, run_main, stack_config
 
 SERVICE = "aws:ecs/service:Service"
@@ -226,8 +226,10 @@ def test_prebuilt_image_builds_nothing() -> None:
     uri = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v42"
     run = run_main(_config(imageUri=uri))
     assert run.of_type("docker-build:index:Image") == []
+    assert run.of_type("aws:ecr/repository:Repository") == [], "its pipeline owns the repository"
     assert _container(run)["image"] == uri
     assert run.outputs["imageUri"] == uri
+    assert run.outputs["repositoryUrl"] == "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web"
     env = {e["name"]: e["value"] for e in _container(run)["environment"]}
     assert env["APP_VERSION"] == "web:v42"
 
@@ -244,6 +246,18 @@ def test_image_uri_from_the_environment_wins(monkeypatch: pytest.MonkeyPatch) ->
 def test_empty_image_uri_in_the_environment_builds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ECS_BLUE_GREEN_IMAGE_URI", "")
     assert len(run_main(_config()).of_type("docker-build:index:Image")) == 1
+
+
+@pytest.mark.parametrize(
+    ("uri", "repository", "version"),
+    [
+        ("registry:5000/team/web:1.2", "registry:5000/team/web", "web:1.2"),
+        (f"r.example/web@sha256:{'0' * 64}", "r.example/web", "web"),
+        (f"r.example/web:v2@sha256:{'0' * 64}", "r.example/web", "web:v2"),
+    ],
+)
+def test_split_image_uri(uri: str, repository: str, version: str) -> None:
+    assert split_image_uri(uri) == (repository, version)
 
 
 def test_outputs(dev: StackRun) -> None:

@@ -229,14 +229,14 @@ def _resource_validation(
         config = rule.info.resolve_config(args.get_config())
         resource = Resource(args.resource_type, args.name, args.urn, plain(args.props))
         exempt = exemption(resource, rule.info.id, config)
+        if exempt is None:
+            return
         if exempt:
             args.not_applicable(_exemption_reason(config))
         try:
             messages = list(rule.check(resource, config))
         except NotApplicable as error:
             args.not_applicable(error.reason)
-            return
-        if exempt is None:
             return
         for text in messages:
             report(_message(resource, text), None)

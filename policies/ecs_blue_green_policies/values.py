@@ -67,17 +67,6 @@ def get(value: Any, *path: str | int) -> Any:
     return value
 
 
-def is_unknown(value: Any) -> bool:
-    """True when ``value`` is, or contains anywhere, an unknown value."""
-    if value is UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(is_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(is_unknown(v) for v in value)
-    return False
-
-
 def number(value: Any) -> float | _Unknown | None:
     """A numeric property as float. Engines send ints as floats and some pulumi-aws numbers
     (``deregistrationDelay``, ``bakeTimeInMinutes``) as strings, so accept all three."""
