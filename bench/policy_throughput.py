@@ -2,10 +2,10 @@
 
 Org-wide packs run on every preview of every stack, so the pack must keep at least 80% of the
 throughput of a pack that checks nothing. Both packs are started as the Pulumi CLI starts them
-(`python <pack dir> <engine address>`) and receive the same 5,000 engine-shaped resources: one
-Analyze call per resource (inputs), then one AnalyzeStack call with all of them (outputs and
-dependency graph), as in one `pulumi preview`. Request messages are built once, up front, so
-client-side serialisation is not measured.
+(`python -u -m pulumi.policy <engine address> .` in the pack directory) and receive the same
+5,000 engine-shaped resources: one Analyze call per resource (inputs), then one AnalyzeStack
+call with all of them (outputs and dependency graph), as in one `pulumi preview`. Request
+messages are built once, up front, so client-side serialisation is not measured.
 
 The no-op pack has the same policies (names, resource/stack kinds, config schemas) with
 validations that return at once. The SDK itself deserialises a resource's properties once per

@@ -1,9 +1,12 @@
 """Drives a policy pack the way the Pulumi CLI does: as a subprocess over the Analyzer gRPC API.
 
-The CLI runs a Python pack through the language host's RunPlugin: `python <pack dir> <engine
-address>` with the pack directory as working directory, so `__main__.py` runs with the pack
-directory on `sys.path`. The pack prints the port of its Analyzer server on the first stdout
-line. The Python SDK never dials the engine address, so the one passed here is unused.
+For a Python pack the CLI runs its `pulumi-analyzer-policy-python` shim from inside the pack
+directory, which runs `<pack venv>/bin/python -u -m pulumi.policy <engine address> .`; that
+module runs the directory's `__main__.py` with the directory on `sys.path`. The pack prints the
+port of its Analyzer server as the first stdout line (unflushed by the SDK: without `-u` or
+PYTHONUNBUFFERED it never reaches a pipe). The Python SDK never dials the engine address, so the
+one passed here is unused. The tests use the project's .venv, which holds the same packages as
+`policies/requirements.txt` would install into `policies/venv`.
 
 Properties are sent as the engine sends them: a protobuf Struct of camelCase names, numbers as
 doubles, unknown values (preview) as the SDK's sentinel strings.
@@ -12,6 +15,7 @@ doubles, unknown values (preview) as the SDK's sentinel strings.
 from __future__ import annotations
 
 import json
+import os
 import select
 import subprocess
 import sys
@@ -174,13 +178,22 @@ class PackClient:
 
 @contextmanager
 def running_pack(
-    pack_dir: Path = PACK_DIR, python: str = sys.executable, entry: str | None = None
+    pack_dir: Path = PACK_DIR, python: str = sys.executable, command: list[str] | None = None
 ) -> Iterator[PackClient]:
-    """Start the pack as the CLI does (or with `entry`, e.g. "__main__.py", instead of the
-    directory), yield a client, and kill the pack afterwards."""
+    """Start the pack as the CLI does (or with `command` after the interpreter), yield a
+    client, and kill the pack afterwards."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+        # What the CLI sets for a preview of a stack.
+        "PULUMI_PROJECT": "ecs-blue-green",
+        "PULUMI_STACK": "dev",
+        "PULUMI_DRY_RUN": "true",
+        "PULUMI_CONFIG": "{}",
+    }
     process = subprocess.Popen(
-        [python, entry or str(pack_dir), ENGINE_ADDRESS],
+        [python, *(command or ["-u", "-m", "pulumi.policy", ENGINE_ADDRESS, "."])],
         cwd=pack_dir,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -7,7 +7,7 @@ import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
 from ecs_blue_green_policies.pack import PACK_NAME, RULES
-from tests.policies.analyzer import UNKNOWN, PackClient, running_pack
+from tests.policies.analyzer import ENGINE_ADDRESS, UNKNOWN, PackClient, running_pack
 from tests.policies.fixtures import (
     AWS_SERVICE_CODE_DEPLOY,
     AWS_TARGET_GROUP,
@@ -58,7 +58,7 @@ def test_info_names_the_pack_and_its_fixed_rule_ids_and_levels(pack: PackClient)
 
 
 def test_pack_also_starts_as_python_main_py_inside_its_directory() -> None:
-    with running_pack(entry="__main__.py") as client:
+    with running_pack(command=["-u", "__main__.py", ENGINE_ADDRESS]) as client:
         assert client.info.name == PACK_NAME
         assert len(client.info.policies) == len(RULES)
 
