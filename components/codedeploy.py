@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.args import BlueGreenServiceArgs
+from components.iam import service_trust_policy
 from components.load_balancer import LoadBalancer
 
 CODEDEPLOY_ECS_POLICY = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
@@ -40,18 +41,7 @@ def create_codedeploy(
     child = pulumi.ResourceOptions(parent=parent)
     role = aws.iam.Role(
         f"{name}-codedeploy-role",
-        assume_role_policy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "codedeploy.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
+        assume_role_policy=service_trust_policy("codedeploy.amazonaws.com"),
         tags=tags,
         opts=child,
     )

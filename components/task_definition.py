@@ -14,21 +14,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.args import BlueGreenServiceArgs
+from components.iam import service_trust_policy
 
 CONTAINER_NAME = "app"
 EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-_ECS_TASKS_TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
+_ECS_TASKS_TRUST = service_trust_policy("ecs-tasks.amazonaws.com")
 
 
 @dataclass

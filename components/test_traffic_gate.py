@@ -33,6 +33,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.args import LOG_RETENTION_DAYS
+from components.iam import service_trust_policy
 
 SOURCE_DIR = Path(__file__).resolve().parent / "lambdas" / "test_traffic_gate"
 SOURCE_FILES: tuple[str, ...] = ("gate.py", "probe.py")
@@ -47,18 +48,7 @@ PROBE_MARGIN_SECONDS = 10
 #: The gate's own work around the probe: one EC2 call, the invoke, the CodeDeploy report.
 GATE_MARGIN_SECONDS = 30
 
-_LAMBDA_TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
+_LAMBDA_TRUST = service_trust_policy("lambda.amazonaws.com")
 
 
 @dataclass

@@ -196,6 +196,42 @@ def test_task_definition_is_kept_hardened_and_checks_health(dev: StackRun) -> No
     assert env["PORT"] == "3000"
 
 
+def test_cluster_logs_and_roles(dev: StackRun) -> None:
+    cluster = dev.one("aws:ecs/cluster:Cluster").inputs
+    assert cluster["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+    logs = dev.one("aws:cloudwatch/logGroup:LogGroup", "web-logs")
+    assert logs.inputs["retentionInDays"] == 7  # Pulumi.dev.yaml
+    assert _container(dev)["logConfiguration"]["options"]["awslogs-group"] == logs.outputs["name"]
+    definition = dev.one(TASK_DEFINITION).inputs
+    execution = dev.one("aws:iam/role:Role", "execution-role")
+    task = dev.one("aws:iam/role:Role", "task-role")
+    assert definition["executionRoleArn"] == execution.outputs["arn"]
+    assert definition["taskRoleArn"] == task.outputs["arn"]
+    trust = json.loads(task.inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+    attached = {
+        (r.inputs["role"], r.inputs["policyArn"])
+        for r in dev.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    }
+    assert (
+        execution.outputs["name"],
+        "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+    ) in attached
+    task_role_policies = [
+        r
+        for r in dev.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        + dev.of_type("aws:iam/rolePolicy:RolePolicy")
+        if r.inputs["role"] in (task.outputs["name"], task.outputs["id"])
+    ]
+    assert task_role_policies == [], "the sample service calls no AWS API"
+    codedeploy_role = dev.one("aws:iam/role:Role", "codedeploy-role")
+    assert dev.one(GROUP).inputs["serviceRoleArn"] == codedeploy_role.outputs["arn"]
+    assert (
+        codedeploy_role.outputs["name"],
+        "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS",
+    ) in attached
+
+
 def test_image_is_built_for_amd64_with_a_source_tag_and_pushed(dev: StackRun) -> None:
     build = dev.one("docker-build:index:Image").inputs
     assert build["platforms"] == ["linux/amd64"]
