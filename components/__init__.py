@@ -1,7 +1,7 @@
 """Blue/green releases of a containerised service on Amazon ECS with CodeDeploy.
 
 `BlueGreenService` is imported lazily: the dynamic provider's process and small tools import
-single submodules (`components.timeline`, `components.codedeploy_deployment`) and should not
+single submodules (`components.timeline`, `components.release.codedeploy.release`) and should not
 pay for loading every AWS resource type.
 """
 

@@ -17,8 +17,8 @@ from typing import Literal
 
 import pulumi
 
-from components.appspec import LIFECYCLE_EVENTS
 from components.fargate import FARGATE_MEMORY_BY_CPU, describe_allowed_memory
+from components.release.codedeploy.appspec import LIFECYCLE_EVENTS
 from components.traffic_shift import TrafficShift, parse_traffic_shift
 
 NatStrategy = Literal["none", "single", "onePerAz"]

@@ -11,12 +11,12 @@ import pulumi_aws as aws
 
 from components.alarms import create_alarms
 from components.args import BlueGreenServiceArgs, tags_for
-from components.codedeploy import allow_hook_invocation, create_codedeploy
-from components.codedeploy_deployment import CodeDeployDeployment, CodeDeployDeploymentArgs
 from components.ecs_service import create_ecs_service
 from components.image import create_image
 from components.load_balancer import create_load_balancer
 from components.network import create_network
+from components.release.codedeploy.deployment_group import allow_hook_invocation, create_codedeploy
+from components.release.codedeploy.release import CodeDeployDeployment, CodeDeployDeploymentArgs
 from components.security_groups import allow_test_traffic_from, create_security_groups
 from components.task_definition import create_task_definition
 from components.test_traffic_gate import TestTrafficGate, TestTrafficGateArgs

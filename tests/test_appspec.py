@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from components.appspec import (
+from components.release.codedeploy.appspec import (
     LIFECYCLE_EVENTS,
     appspec_content,
     appspec_revision,

@@ -22,7 +22,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from components.codedeploy_deployment import (
+from components.release.codedeploy.release import (
     ACTIVE_STATUSES,
     DESCRIPTION_MARKER,
     PREDEFINED_TRAFFIC_ROUTING,
@@ -661,7 +661,7 @@ def test_registers_under_mocks_with_a_provider_that_loads_in_a_fresh_process() -
     )
     module, qualname, state = json.loads(loaded.stdout)
     assert (module, qualname) == (
-        "components.codedeploy_deployment",
+        "components.release.codedeploy.release",
         "CodeDeployDeploymentProvider",
     )
     # No clients, clocks or loggers travel in the state: the defaults are built at call time.
@@ -747,3 +747,35 @@ def _props(**change: Any) -> dict[str, Any]:
         | {"platform_version": None, "timeout_minutes": None, "poll_interval_seconds": 15}
         | change
     )
+
+
+def test_provider_pickled_before_the_move_still_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The state of a stack released before components/release/ existed names the old module;
+    # the engine unpickles it to delete or read the resource.
+    import dill  # noqa: PLC0415 (only this test needs it)
+
+    monkeypatch.setattr(
+        CodeDeployDeploymentProvider, "__module__", "components.codedeploy_deployment"
+    )
+    old = dill.dumps(CodeDeployDeploymentProvider())
+    assert b"components.codedeploy_deployment" in old
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import base64, sys, dill; "
+            "p = dill.loads(base64.b64decode(sys.stdin.read())); "
+            "print(type(p).__module__, type(p).__qualname__)",
+        ],
+        input=base64.b64encode(old).decode(),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+        check=True,
+        timeout=60,
+    )
+    assert loaded.stdout.split() == [
+        "components.release.codedeploy.release",
+        "CodeDeployDeploymentProvider",
+    ]

@@ -12,7 +12,7 @@ import yaml
 
 from tests.harness import ACCOUNT, REGION, ROOT, StackMocks, StackRun, run_program
 
-PLATFORM = ROOT / "platform"
+PLATFORM = ROOT / "platform" / "org"
 NAMESPACE = "ecs-blue-green-platform"
 EXAMPLE = PLATFORM / "Pulumi.example.yaml"
 
@@ -55,7 +55,7 @@ class PlatformMocks(StackMocks):
 
 
 def run_platform(config: dict[str, Any], mocks: PlatformMocks | None = None) -> StackRun:
-    """Runs platform/__main__.py as `pulumi up` would, with `config` (namespaced keys)."""
+    """Runs platform/org/__main__.py as `pulumi up` would, with `config` (namespaced keys)."""
     return run_program(
         lambda: runpy.run_path(str(PLATFORM / "__main__.py"), run_name="__main__"),
         config=config,

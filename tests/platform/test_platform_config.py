@@ -1,4 +1,4 @@
-"""platform/Pulumi.<stack>.yaml -> PlatformConfig: defaults, the example, and clear errors."""
+"""platform/org/Pulumi.<stack>.yaml -> PlatformConfig: defaults, the example, and clear errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""platform/__main__.py under mocks: what `pulumi up` of the example platform stack creates."""
+"""platform/org/__main__.py under mocks: what `pulumi up` of the example platform stack creates."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Platform configuration: every key of `platform/Pulumi.<stack>.yaml`, parsed and validated.
+"""Platform configuration: every key of `platform/org/Pulumi.<stack>.yaml`, parsed and validated.
 
 `KEYS` is the one table of settings: `__main__.py` reads it through Pulumi's typed getters,
 `Pulumi.yaml` declares the same keys (a test keeps them equal), and `parse` turns the values
@@ -365,7 +365,7 @@ def parse(raw: Mapping[str, Any]) -> PlatformConfig:
     if missing:
         raise ConfigError(
             f"{NAMESPACE}: missing required setting(s) {missing}; set them in "
-            f"platform/Pulumi.<stack>.yaml (see platform/Pulumi.example.yaml)"
+            f"platform/org/Pulumi.<stack>.yaml (see platform/org/Pulumi.example.yaml)"
         )
     values = {
         k.name: _typed(k, raw[k.name]) if raw.get(k.name) is not None else k.default for k in KEYS

@@ -1,0 +1,1 @@
+"""Release controllers: how a new task definition reaches production traffic."""

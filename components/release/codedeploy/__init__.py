@@ -1,0 +1,1 @@
+"""The CodeDeploy release controller: deployment group, release resource and AppSpec."""
