@@ -8,6 +8,7 @@ setting never leaves half a stack behind.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
@@ -19,10 +20,14 @@ import pulumi
 
 from components.fargate import FARGATE_MEMORY_BY_CPU, describe_allowed_memory
 from components.release.codedeploy.appspec import LIFECYCLE_EVENTS
+from components.release.ecs import lifecycle
+from components.release.ecs.strategy import strategy_errors
 from components.traffic_shift import TrafficShift, parse_traffic_shift
 
 NatStrategy = Literal["none", "single", "onePerAz"]
 NAT_STRATEGIES: tuple[str, ...] = ("none", "single", "onePerAz")
+DeploymentController = Literal["CODE_DEPLOY", "ECS"]
+DEPLOYMENT_CONTROLLERS: tuple[str, ...] = ("CODE_DEPLOY", "ECS")
 
 
 #: CloudWatch Logs accepts only these retention periods (days).
@@ -155,6 +160,15 @@ class BlueGreenServiceArgs:
     private_subnet_ids: Sequence[str] = ()
     """With `vpc_id`: subnets for tasks. Default: the public subnets, with public IPs."""
 
+    # --- release controller ----------------------------------------------------------------
+    deployment_controller: DeploymentController = "CODE_DEPLOY"
+    """Who runs releases: `CODE_DEPLOY` (a CodeDeploy deployment group and the release
+    resource) or `ECS` (ECS-native blue/green, linear or canary through listener rules; see
+    docs/controllers.md). Default CODE_DEPLOY: existing stacks keep what they run."""
+    ecs_hooks: Mapping[str, str] = field(default_factory=dict)
+    """ECS controller only: your own lifecycle-hook Lambda ARNs by ECS stage (see
+    `components.release.ecs.lifecycle.STAGES`). Default none. `hooks` is CodeDeploy's."""
+
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags on every taggable resource."""
 
@@ -206,6 +220,7 @@ def _errors(name: str, a: BlueGreenServiceArgs) -> list[str]:
         _traffic_errors,
         _release_errors,
         _network_errors,
+        _controller_errors,
     ):
         section(c, a)
     return c.errors
@@ -357,6 +372,42 @@ def _network_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
                 bool(re.match(r"^subnet-[0-9a-f]+$", subnet)),
                 f"publicSubnetIds/privateSubnetIds: {subnet!r} is not a subnet id",
             )
+
+
+def _controller_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    if a.deployment_controller not in DEPLOYMENT_CONTROLLERS:
+        c.errors.append(
+            f"deploymentController: {a.deployment_controller!r} is not one of "
+            f"{', '.join(DEPLOYMENT_CONTROLLERS)}"
+        )
+        return
+    if a.deployment_controller == "CODE_DEPLOY":
+        c.check(
+            not a.ecs_hooks,
+            "ecsHooks: only apply with deploymentController ECS; CodeDeploy hooks are "
+            "beforeInstallHook ... afterAllowTrafficHook",
+        )
+        return
+    # An unparsable trafficShift is already reported by _release_errors.
+    with contextlib.suppress(ValueError):
+        c.errors.extend(strategy_errors(a.shift, a.termination_wait_minutes))
+    for event in a.hooks:
+        c.errors.append(
+            f"hooks.{event}: CodeDeploy lifecycle events do not apply with deploymentController "
+            f"ECS; use ecsHooks with a stage ({', '.join(lifecycle.STAGES)})"
+        )
+    for stage, arn in a.ecs_hooks.items():
+        c.check(
+            stage in lifecycle.STAGES,
+            f"ecsHooks: {stage!r} is not an ECS lifecycle stage; allowed: "
+            f"{', '.join(lifecycle.STAGES)}",
+        )
+        c.check(bool(_LAMBDA_ARN.match(arn)), f"ecsHooks.{stage}: {arn!r} is not a Lambda ARN")
+    c.check(
+        not (a.test_gate_enabled and lifecycle.TEST_GATE_STAGE in a.ecs_hooks),
+        f"ecsHooks.{lifecycle.TEST_GATE_STAGE}: the built-in test gate uses this stage; set "
+        "testGateEnabled=false to use your own hook there",
+    )
 
 
 def _cidr_error(key: str, cidr: str) -> list[str]:

@@ -1,7 +1,15 @@
-"""`BlueGreenService`: one containerised service released blue/green by CodeDeploy.
+"""`BlueGreenService`: one containerised service released blue/green by CodeDeploy or by ECS.
 
-Each part of AWS lives in its own module; this class only wires them together in the order
-AWS needs and exposes every underlying resource as an attribute (the escape hatches).
+Each part of AWS lives in its own module; this class only wires the shared infrastructure
+(network, image, load balancer, task definition, service, alarms, test gate) to one release
+controller, chosen by `deploymentController` (see docs/controllers.md):
+
+- CODE_DEPLOY (components/release/codedeploy/): a deployment group, and a release resource whose
+  update is the CodeDeploy deployment of each new task definition.
+- ECS (components/release/ecs/): listener rules, roles and lifecycle hooks; the service update is
+  the release, and a check fails `pulumi up` when ECS rolled it back.
+
+Every underlying resource is exposed as an attribute (the escape hatches).
 """
 
 from __future__ import annotations
@@ -11,12 +19,19 @@ import pulumi_aws as aws
 
 from components.alarms import create_alarms
 from components.args import BlueGreenServiceArgs, tags_for
-from components.ecs_service import create_ecs_service
+from components.ecs_service import EcsService, ServiceRelease, create_ecs_service
 from components.image import create_image
 from components.load_balancer import create_load_balancer
 from components.network import create_network
-from components.release.codedeploy.deployment_group import allow_hook_invocation, create_codedeploy
-from components.release.codedeploy.release import CodeDeployDeployment, CodeDeployDeploymentArgs
+from components.release.codedeploy.controller import (
+    CodeDeployController,
+    create_codedeploy_controller,
+)
+from components.release.ecs.controller import (
+    EcsController,
+    create_deployment_check,
+    create_ecs_controller,
+)
 from components.security_groups import allow_test_traffic_from, create_security_groups
 from components.task_definition import create_task_definition
 from components.test_traffic_gate import TestTrafficGate, TestTrafficGateArgs
@@ -25,10 +40,10 @@ TYPE = "ecs-blue-green:index:BlueGreenService"
 
 
 class BlueGreenService(pulumi.ComponentResource):
-    """ECR image, Fargate service, dual-listener ALB, CodeDeploy group and the release.
+    """ECR image, Fargate service, dual-listener ALB, and the release controller.
 
-    Every `pulumi up` that changes the image or the task definition starts a CodeDeploy
-    blue/green deployment and waits for its outcome.
+    Every `pulumi up` that changes the image or the task definition releases it blue/green and
+    waits for the outcome: a failed or rolled-back release fails `pulumi up`.
     """
 
     def __init__(
@@ -67,80 +82,80 @@ class BlueGreenService(pulumi.ComponentResource):
             tags=tags,
             parent=self,
         )
-        self.ecs = create_ecs_service(
-            name,
-            args,
-            task_definition_arn=self.task_definition.task_definition.arn,
-            container_name=self.task_definition.container_name,
-            target_group_arn=lb.blue.arn,
-            subnet_ids=self.network.task_subnet_ids,
-            security_group_id=self.security_groups.tasks.id,
-            assign_public_ip=self.network.assign_public_ip,
-            depends_on=[lb.production_listener, lb.test_listener],
-            tags=tags,
-            parent=self,
-        )
         self.alarms = create_alarms(name, args, lb, tags, self) if args.alarms_enabled else []
-        self.codedeploy = create_codedeploy(
-            name,
-            args,
-            cluster_name=self.ecs.cluster.name,
-            service_name=self.ecs.service.name,
-            lb=lb,
-            alarm_names=[alarm.name for alarm in self.alarms],
-            tags=tags,
-            parent=self,
-        )
+        alarm_names = [alarm.name for alarm in self.alarms]
+        task_definition_arn = self.task_definition.task_definition.arn
+        # The target group must be attached to a listener before ECS can register tasks.
+        listeners: list[pulumi.Resource] = [lb.production_listener, lb.test_listener]
 
-        hooks: dict[str, pulumi.Input[str]] = dict(args.hooks)
-        self.test_gate: TestTrafficGate | None = None
-        if args.test_gate_enabled:
-            self.test_gate = TestTrafficGate(
-                f"{name}-test-gate",
-                TestTrafficGateArgs(
-                    vpc_id=self.network.vpc_id,
-                    subnet_ids=self.network.task_subnet_ids,
-                    load_balancer_arn=lb.load_balancer.arn,
-                    test_listener_port=args.test_listener_port,
-                    paths=args.gate_paths,
-                    deployment_group_arn=self.codedeploy.deployment_group.arn,
-                    log_retention_days=args.log_retention_days,
-                    tags=tags,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            allow_test_traffic_from(
+        def service(
+            depends_on: list[pulumi.Resource], release: ServiceRelease | None = None
+        ) -> EcsService:
+            return create_ecs_service(
                 name,
-                self.security_groups,
-                self.test_gate.probe_security_group_id,
-                args.test_listener_port,
-            )
-            hooks["AfterAllowTestTraffic"] = self.test_gate.function_arn
-        hook_permission = (
-            [allow_hook_invocation(name, self.codedeploy.role, list(hooks.values()))]
-            if hooks
-            else []
-        )
-
-        self.deployment = CodeDeployDeployment(
-            f"{name}-release",
-            CodeDeployDeploymentArgs(
-                application_name=self.codedeploy.application.name,
-                deployment_group_name=self.codedeploy.deployment_group.deployment_group_name,
-                cluster_name=self.ecs.cluster.name,
-                service_name=self.ecs.service.name,
-                task_definition_arn=self.task_definition.task_definition.arn,
+                args,
+                task_definition_arn=task_definition_arn,
                 container_name=self.task_definition.container_name,
-                container_port=args.container_port,
-                region=region,
-                hooks=hooks,
-                timeout_minutes=args.deployment_timeout_minutes,
-            ),
-            opts=pulumi.ResourceOptions(
+                target_group_arn=lb.blue.arn,
+                subnet_ids=self.network.task_subnet_ids,
+                security_group_id=self.security_groups.tasks.id,
+                assign_public_ip=self.network.assign_public_ip,
+                depends_on=depends_on,
+                tags=tags,
                 parent=self,
-                depends_on=[self.ecs.service, self.codedeploy.deployment_group, *hook_permission],
-            ),
-        )
+                release=release,
+            )
+
+        self.codedeploy_controller: CodeDeployController | None = None
+        self.ecs_controller: EcsController | None = None
+        if args.deployment_controller == "CODE_DEPLOY":
+            self.ecs = service(listeners)
+            self.codedeploy_controller = create_codedeploy_controller(
+                name,
+                args,
+                ecs=self.ecs,
+                task_definition_arn=task_definition_arn,
+                container_name=self.task_definition.container_name,
+                lb=lb,
+                alarm_names=alarm_names,
+                region=region,
+                test_gate=lambda group_arn: self._test_gate(name, args, tags, group_arn),
+                tags=tags,
+                parent=self,
+            )
+            self.test_gate = self.codedeploy_controller.test_gate
+            self.deployment_id: pulumi.Output[str | None] = (
+                self.codedeploy_controller.deployment.deployment_id
+            )
+            codedeploy = self.codedeploy_controller.codedeploy
+            self.codedeploy_application: pulumi.Output[str | None] = codedeploy.application.name
+            self.codedeploy_deployment_group: pulumi.Output[str | None] = (
+                codedeploy.deployment_group.deployment_group_name
+            )
+        else:
+            self.test_gate = self._test_gate(name, args, tags, None)
+            self.ecs_controller = create_ecs_controller(
+                name,
+                args,
+                lb=lb,
+                alarm_names=alarm_names,
+                test_gate_arn=self.test_gate.function_arn if self.test_gate else None,
+                tags=tags,
+                parent=self,
+            )
+            self.ecs = service(
+                listeners + self.ecs_controller.service_depends_on, self.ecs_controller.release
+            )
+            self.release_check = create_deployment_check(
+                name,
+                ecs=self.ecs,
+                task_definition_arn=task_definition_arn,
+                region=region,
+                parent=self,
+            )
+            self.deployment_id = self.release_check.service_deployment_arn
+            self.codedeploy_application = pulumi.Output.from_input(None)
+            self.codedeploy_deployment_group = pulumi.Output.from_input(None)
 
         self.url = lb.url
         self.test_url = lb.test_url
@@ -148,8 +163,6 @@ class BlueGreenService(pulumi.ComponentResource):
         self.image_uri = self.image.image_uri
         self.cluster_name = self.ecs.cluster.name
         self.service_name = self.ecs.service.name
-        self.codedeploy_application = self.codedeploy.application.name
-        self.codedeploy_deployment_group = self.codedeploy.deployment_group.deployment_group_name
         self.register_outputs(
             {
                 "url": self.url,
@@ -160,5 +173,36 @@ class BlueGreenService(pulumi.ComponentResource):
                 "serviceName": self.service_name,
                 "codedeployApplication": self.codedeploy_application,
                 "codedeployDeploymentGroup": self.codedeploy_deployment_group,
+                "deploymentId": self.deployment_id,
             }
         )
+
+    def _test_gate(
+        self,
+        name: str,
+        args: BlueGreenServiceArgs,
+        tags: dict[str, str],
+        deployment_group_arn: pulumi.Input[str] | None,
+    ) -> TestTrafficGate | None:
+        """The test-traffic gate and the ALB rule that admits its probe; None when disabled."""
+        if not args.test_gate_enabled:
+            return None
+        gate = TestTrafficGate(
+            f"{name}-test-gate",
+            TestTrafficGateArgs(
+                vpc_id=self.network.vpc_id,
+                subnet_ids=self.network.task_subnet_ids,
+                load_balancer_arn=self.load_balancer.load_balancer.arn,
+                test_listener_port=args.test_listener_port,
+                paths=args.gate_paths,
+                deployment_group_arn=deployment_group_arn,
+                log_retention_days=args.log_retention_days,
+                tags=tags,
+                controller=args.deployment_controller,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        allow_test_traffic_from(
+            name, self.security_groups, gate.probe_security_group_id, args.test_listener_port
+        )
+        return gate

@@ -1,23 +1,56 @@
-"""The ECS cluster and the Fargate service that CodeDeploy releases, with optional autoscaling.
+"""The ECS cluster and the Fargate service a release controller releases, with autoscaling.
 
-With the CODE_DEPLOY controller, ECS's UpdateService accepts only desired count, deployment
-configuration, grace period, placement and tags; the task definition and load balancers move
-only through a CodeDeploy deployment. So the service ignores exactly those (and desiredCount
-when autoscaling owns it): a second `pulumi up` after a release then plans no change.
+What the service ignores depends on the controller (`IGNORED_BY_CONTROLLER`, plus desiredCount
+when autoscaling owns it), so a second `pulumi up` after a release plans no change:
+
+- CODE_DEPLOY: ECS's UpdateService accepts only desired count, deployment configuration, grace
+  period, placement and tags; the task definition and load balancers move only through a
+  CodeDeploy deployment, so the service ignores exactly those.
+- ECS: the service update *is* the release, so nothing the release changes is ignored. ECS
+  rewrites the listener rules' actions, not the service (see components/release/ecs/).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.args import BlueGreenServiceArgs
 
-#: Engine (camelCase) names of the properties CodeDeploy owns on the service.
-SERVICE_IGNORED = ["taskDefinition", "loadBalancers"]
+#: Engine (camelCase) names of the service properties each release controller owns.
+IGNORED_BY_CONTROLLER: dict[str, list[str]] = {
+    "CODE_DEPLOY": ["taskDefinition", "loadBalancers"],
+    "ECS": [],
+}
+
+
+@dataclass
+class ServiceRelease:
+    """The service inputs that belong to the release controller rather than to the workload.
+
+    Defaults are the CODE_DEPLOY controller's: CodeDeploy runs the release, so the service
+    neither waits nor carries a deployment configuration."""
+
+    controller: str = "CODE_DEPLOY"
+    """`deployment_controller.type`."""
+    deployment_configuration: dict[str, Any] | None = None
+    """Strategy, bake time and lifecycle hooks (ECS only). Default None: AWS's own."""
+    advanced_configuration: aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgsDict | None = None
+    """`load_balancers[0].advanced_configuration` (ECS only): alternate target group, listener
+    rules and load-balancer role. Default None."""
+    alarm_names: list[pulumi.Input[str]] = field(default_factory=list)
+    """CloudWatch alarms that roll a deployment back (ECS only; CodeDeploy's group has its
+    own). Default none."""
+    circuit_breaker: bool = False
+    """Deployment circuit breaker with rollback (ECS only). Default False."""
+    wait_for_steady_state: bool = False
+    """Make `pulumi up` wait for the deployment (ECS only). Default False."""
+    timeout_minutes: int | None = None
+    """`custom_timeouts` create/update (ECS only). Default None: the provider's 20 minutes."""
 
 
 @dataclass
@@ -41,6 +74,7 @@ def create_ecs_service(
     depends_on: list[pulumi.Resource],
     tags: dict[str, str],
     parent: pulumi.Resource,
+    release: ServiceRelease | None = None,
 ) -> EcsService:
     cluster = aws.ecs.Cluster(
         f"{name}-cluster",
@@ -48,22 +82,43 @@ def create_ecs_service(
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    ignored = SERVICE_IGNORED + (["desiredCount"] if args.autoscaling else [])
+    release = release or ServiceRelease()
+    ignored = IGNORED_BY_CONTROLLER[release.controller] + (
+        ["desiredCount"] if args.autoscaling else []
+    )
+    load_balancer: aws.ecs.ServiceLoadBalancerArgsDict = {
+        "target_group_arn": target_group_arn,
+        "container_name": container_name,
+        "container_port": args.container_port,
+    }
+    if release.advanced_configuration is not None:
+        load_balancer["advanced_configuration"] = release.advanced_configuration
+    waits = release.wait_for_steady_state
+    timeout = f"{release.timeout_minutes}m" if release.timeout_minutes else None
+    controller_inputs: dict[str, Any] = {
+        "deployment_controller": {"type": release.controller},
+        "deployment_configuration": release.deployment_configuration,
+        "deployment_circuit_breaker": (
+            {"enable": True, "rollback": True} if release.circuit_breaker else None
+        ),
+        "alarms": (
+            {"alarm_names": release.alarm_names, "enable": True, "rollback": True}
+            if release.alarm_names
+            else None
+        ),
+        # Waiting makes `pulumi up` the release; Ctrl-C then rolls the deployment back.
+        "wait_for_steady_state": waits or None,
+        "sigint_rollback": waits or None,
+    }
     service = aws.ecs.Service(
         f"{name}-service",
         cluster=cluster.arn,
         task_definition=task_definition_arn,
         desired_count=args.desired_count,
         launch_type="FARGATE",
-        deployment_controller={"type": "CODE_DEPLOY"},
+        **controller_inputs,
         health_check_grace_period_seconds=args.health_check_grace_period_seconds,
-        load_balancers=[
-            {
-                "target_group_arn": target_group_arn,
-                "container_name": container_name,
-                "container_port": args.container_port,
-            }
-        ],
+        load_balancers=[load_balancer],
         network_configuration={
             "subnets": subnet_ids,
             "security_groups": [security_group_id],
@@ -73,7 +128,14 @@ def create_ecs_service(
         enable_ecs_managed_tags=True,
         tags=tags,
         # The target group must be attached to a listener before ECS can register tasks.
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on, ignore_changes=ignored),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=depends_on,
+            ignore_changes=ignored,
+            custom_timeouts=(
+                pulumi.CustomTimeouts(create=timeout, update=timeout) if timeout else None
+            ),
+        ),
     )
     if args.autoscaling is None:
         return EcsService(cluster, service, None, None)

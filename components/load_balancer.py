@@ -1,7 +1,12 @@
 """The Application Load Balancer: production and test listeners, blue and green target groups.
 
-CodeDeploy swaps the listeners' target groups on every release, so the forwarding listeners
-ignore changes to `defaultActions`: the next `pulumi up` must not swap them back.
+The listeners' default actions depend on the release controller:
+
+- CODE_DEPLOY: they forward to blue, and CodeDeploy swaps their target groups on every release,
+  so they ignore changes to `defaultActions`: the next `pulumi up` must not swap them back.
+- ECS: ECS-native blue/green shifts listener *rules* (components/release/ecs/listener_rules.py),
+  so the default actions only answer requests no rule matches (a fixed 404) and keep full
+  drift detection.
 """
 
 from __future__ import annotations
@@ -19,6 +24,14 @@ SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 #: What CodeDeploy owns on the listeners it routes.
 LISTENER_IGNORED = ["defaultActions"]
+
+#: Under the ECS controller, what a listener answers when none of its rules match.
+NOT_FOUND = aws.lb.ListenerDefaultActionArgs(
+    type="fixed-response",
+    fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+        content_type="text/plain", message_body="Not Found", status_code="404"
+    ),
+)
 
 
 @dataclass
@@ -84,8 +97,14 @@ def create_load_balancer(
     )
     blue = _target_group(f"{name}-blue", args, vpc_id, tags, parent)
     green = _target_group(f"{name}-green", args, vpc_id, tags, parent)
-    owned_by_codedeploy = pulumi.ResourceOptions(parent=alb, ignore_changes=LISTENER_IGNORED)
-    forward_to_blue = [aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=blue.arn)]
+    if args.deployment_controller == "CODE_DEPLOY":
+        routed = pulumi.ResourceOptions(parent=alb, ignore_changes=LISTENER_IGNORED)
+        default_actions = [
+            aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=blue.arn)
+        ]
+    else:
+        routed = pulumi.ResourceOptions(parent=alb)
+        default_actions = [NOT_FOUND]
     if args.certificate_arn:
         production = aws.lb.Listener(
             f"{name}-https",
@@ -94,9 +113,9 @@ def create_load_balancer(
             protocol="HTTPS",
             ssl_policy=SSL_POLICY,
             certificate_arn=args.certificate_arn,
-            default_actions=forward_to_blue,
+            default_actions=default_actions,
             tags=tags,
-            opts=owned_by_codedeploy,
+            opts=routed,
         )
         redirect: aws.lb.Listener | None = aws.lb.Listener(
             f"{name}-http-redirect",
@@ -121,9 +140,9 @@ def create_load_balancer(
             load_balancer_arn=alb.arn,
             port=80,
             protocol="HTTP",
-            default_actions=forward_to_blue,
+            default_actions=default_actions,
             tags=tags,
-            opts=owned_by_codedeploy,
+            opts=routed,
         )
         redirect = None
         url = alb.dns_name.apply(lambda dns: f"http://{dns}")
@@ -132,9 +151,9 @@ def create_load_balancer(
         load_balancer_arn=alb.arn,
         port=args.test_listener_port,
         protocol="HTTP",
-        default_actions=forward_to_blue,
+        default_actions=default_actions,
         tags=tags,
-        opts=owned_by_codedeploy,
+        opts=routed,
     )
     port = args.test_listener_port
     test_url = alb.dns_name.apply(lambda dns: f"http://{dns}:{port}")

@@ -78,6 +78,8 @@ SETTINGS: tuple[Setting, ...] = (
     _setting("vpcId", str),
     _setting("publicSubnetIds", list),
     _setting("privateSubnetIds", list),
+    _setting("deploymentController", str),
+    _setting("ecsHooks", list),
 )
 #: Values that Pulumi.yaml declares as defaults but that mean "not set".
 _UNSET: dict[str, tuple[Any, ...]] = {"deploymentTimeoutMinutes": (0,)}
@@ -115,7 +117,9 @@ def args_from_values(values: Mapping[str, Any]) -> tuple[str, BlueGreenServiceAr
         value = _check_kind(setting.key, values[setting.key], setting.kind)
         if value in _UNSET.get(setting.key, ("",) if setting.kind is str else ()):
             continue
-        if isinstance(value, list):
+        if setting.key == "ecsHooks":
+            value = _stage_arns(value)
+        elif isinstance(value, list):
             value = tuple(value)
         group, _, field_name = setting.target.rpartition(".")
         if group == "autoscaling":
@@ -133,6 +137,20 @@ def args_from_values(values: Mapping[str, Any]) -> tuple[str, BlueGreenServiceAr
         kwargs["hooks"] = hooks
     name = _check_kind("serviceName", values.get("serviceName", DEFAULT_SERVICE_NAME), str)
     return name, BlueGreenServiceArgs(**kwargs)
+
+
+def _stage_arns(entries: list[str]) -> dict[str, str]:
+    """`["POST_SCALE_UP=arn:...", ...]` -> `{"POST_SCALE_UP": "arn:..."}`; config values are
+    strings, lists or scalars, so a stage map travels as `STAGE=ARN` entries."""
+    stages: dict[str, str] = {}
+    for entry in entries:
+        stage, found, arn = entry.partition("=")
+        if not found or not stage or not arn:
+            raise ValueError(f"{PROJECT}:ecsHooks: {entry!r} is not STAGE=LAMBDA_ARN")
+        if stage in stages:
+            raise ValueError(f"{PROJECT}:ecsHooks: stage {stage} is given twice")
+        stages[stage] = arn
+    return stages
 
 
 def read_pulumi_config(

@@ -28,6 +28,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -36,7 +37,7 @@ from components.args import LOG_RETENTION_DAYS
 from components.iam import service_trust_policy
 
 SOURCE_DIR = Path(__file__).resolve().parent / "lambdas" / "test_traffic_gate"
-SOURCE_FILES: tuple[str, ...] = ("gate.py", "probe.py")
+SOURCE_FILES: tuple[str, ...] = ("gate.py", "probe.py", "ecs_hook.py")
 RUNTIME = "python3.13"
 
 ATTEMPTS_RANGE = (1, 10)
@@ -87,6 +88,11 @@ class TestTrafficGateArgs:
     the gate to its own releases."""
     log_retention_days: int = 14
     """Retention of both functions' logs. Default 14 days."""
+    controller: Literal["CODE_DEPLOY", "ECS"] = "CODE_DEPLOY"
+    """Which release controller calls the gate: CodeDeploy's AfterAllowTestTraffic hook
+    (`gate.handler`, reports with PutLifecycleEventHookExecutionStatus) or ECS's
+    POST_TEST_TRAFFIC_SHIFT hook (`ecs_hook.handler`, returns hookStatus and needs no
+    CodeDeploy permission). Default CODE_DEPLOY."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on every taggable resource."""
 
@@ -131,20 +137,26 @@ class TestTrafficGateArgs:
 
 
 def gate_policy_document(
-    probe_function_arn: str, log_group_arn: str, deployment_group_arn: str | None
+    probe_function_arn: str,
+    log_group_arn: str,
+    deployment_group_arn: str | None,
+    reports_to_codedeploy: bool = True,
 ) -> str:
-    """Least privilege for the gate: report to CodeDeploy, find the ALB's addresses, invoke the
-    probe and nothing else, write its own log group."""
+    """Least privilege for the gate: report to CodeDeploy (its CodeDeploy hook only), find the
+    ALB's addresses, invoke the probe and nothing else, write its own log group."""
+    report = [
+        {
+            "Sid": "ReportHookStatus",
+            "Effect": "Allow",
+            "Action": "codedeploy:PutLifecycleEventHookExecutionStatus",
+            "Resource": deployment_group_arn or "*",
+        }
+    ]
     return json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [
-                {
-                    "Sid": "ReportHookStatus",
-                    "Effect": "Allow",
-                    "Action": "codedeploy:PutLifecycleEventHookExecutionStatus",
-                    "Resource": deployment_group_arn or "*",
-                },
+                *(report if reports_to_codedeploy else []),
                 {
                     # Describe* actions support no resource-level scoping.
                     "Sid": "FindLoadBalancerAddresses",
@@ -271,15 +283,23 @@ class TestTrafficGate(pulumi.ComponentResource):
                 self.probe_function.arn,
                 self.gate_log_group.arn,
                 pulumi.Output.from_input(args.deployment_group_arn),
-            ).apply(lambda values: gate_policy_document(values[0], values[1], values[2])),
+            ).apply(
+                lambda values: gate_policy_document(
+                    values[0], values[1], values[2], args.controller == "CODE_DEPLOY"
+                )
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.gate_function = aws.lambda_.Function(
             f"{name}-gate",
-            description="CodeDeploy AfterAllowTestTraffic hook: passes green only if it answers",
+            description=(
+                "CodeDeploy AfterAllowTestTraffic hook: passes green only if it answers"
+                if args.controller == "CODE_DEPLOY"
+                else "ECS POST_TEST_TRAFFIC_SHIFT hook: passes green only if it answers"
+            ),
             runtime=RUNTIME,
             architectures=["arm64"],
-            handler="gate.handler",
+            handler="gate.handler" if args.controller == "CODE_DEPLOY" else "ecs_hook.handler",
             code=code,
             role=self.gate_role.arn,
             memory_size=128,

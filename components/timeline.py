@@ -1,8 +1,17 @@
-"""A release's critical path, computed from the settings that set it.
+"""A release's critical path, computed from the settings that set it, for both controllers.
 
 Clock zero is "green tasks are running" (image pull and container start depend on the image,
-not on this configuration). `python -m components.timeline` prints the table the README shows
-for each stack file.
+not on this configuration). `python -m components.timeline` prints the tables the README shows
+for each stack file: the phases, then the three moments that differ by release controller, side
+by side, whichever controller the stack uses:
+
+- all production traffic on green: the same for both (the same health checks, test gate,
+  approval window and traffic shift);
+- `pulumi up` returns: CODE_DEPLOY's release resource returns once all production traffic is
+  on green and the after-traffic hooks passed, and CodeDeploy keeps blue for the rollback window
+  on its own; ECS's service update waits for the deployment (`wait_for_steady_state`), which
+  ends after the bake time (`terminationWaitMinutes`);
+- blue gone: both keep blue for `terminationWaitMinutes`, then drain and stop it.
 """
 
 from __future__ import annotations
@@ -63,6 +72,26 @@ def release_timeline(args: BlueGreenServiceArgs) -> Timeline:
     return Timeline(tuple(phases), args.termination_wait_minutes * 60, drain)
 
 
+@dataclass(frozen=True)
+class Milestones:
+    """Seconds from green running to each moment, under one release controller."""
+
+    production_on_green: int
+    pulumi_up_returns: int
+    blue_gone: int
+
+
+def controller_milestones(args: BlueGreenServiceArgs) -> dict[str, Milestones]:
+    """The moments that differ by controller, for both controllers (side by side)."""
+    timeline = release_timeline(args)
+    on_green = timeline.production_seconds
+    blue_gone = on_green + timeline.rollback_window_seconds + timeline.drain_seconds
+    return {
+        "CODE_DEPLOY": Milestones(on_green, on_green, blue_gone),
+        "ECS": Milestones(on_green, on_green + timeline.rollback_window_seconds, blue_gone),
+    }
+
+
 def _clock(seconds: int) -> str:
     minutes, rest = divmod(seconds, 60)
     return f"{minutes}m{rest:02d}s" if minutes else f"{rest}s"
@@ -88,10 +117,32 @@ def render(stack: str, timeline: Timeline) -> str:
     return "\n".join(rows)
 
 
+def render_controllers(args: BlueGreenServiceArgs) -> str:
+    """A Markdown table: the controller-dependent moments, both controllers side by side."""
+    both = controller_milestones(args)
+    code_deploy, ecs = both["CODE_DEPLOY"], both["ECS"]
+    in_use = {c: " (this stack)" if args.deployment_controller == c else "" for c in both}
+    rows = [
+        f"| moment | `deploymentController: CODE_DEPLOY`{in_use['CODE_DEPLOY']} | "
+        f"`deploymentController: ECS`{in_use['ECS']} |",
+        "| --- | --- | --- |",
+    ]
+    for label, field_name in (
+        ("all production traffic on green", "production_on_green"),
+        ("`pulumi up` returns", "pulumi_up_returns"),
+        ("blue gone", "blue_gone"),
+    ):
+        rows.append(
+            f"| {label} | {_clock(getattr(code_deploy, field_name))} | "
+            f"{_clock(getattr(ecs, field_name))} |"
+        )
+    return "\n".join(rows)
+
+
 def render_stack_file(path: Path) -> str:
     _, args = args_from_values(values_from_stack_file(path))
     stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-    return render(stack, release_timeline(args))
+    return render(stack, release_timeline(args)) + "\n\n" + render_controllers(args)
 
 
 def main(paths: list[str]) -> None:

@@ -47,6 +47,8 @@ class Registration:
     provider: str
     protect: bool
     retain_on_delete: bool
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    """create/update/delete timeouts that were set (e.g. `{"update": "35m"}`)."""
 
 
 @dataclass
@@ -180,6 +182,11 @@ def _registration(request: Any, response: Any) -> Registration:
         provider=request.provider,
         protect=request.protect,
         retain_on_delete=request.retainOnDelete,
+        custom_timeouts={
+            key: value
+            for key in ("create", "update", "delete")
+            if (value := getattr(request.customTimeouts, key))
+        },
     )
 
 

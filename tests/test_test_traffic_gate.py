@@ -78,14 +78,23 @@ def test_probe_runs_in_the_vpc_with_its_own_security_group(run: StackRun) -> Non
     assert (egress.inputs["ipProtocol"], egress.inputs["cidrIpv4"]) == ("-1", "0.0.0.0/0")
 
 
-def test_both_functions_ship_one_archive_of_the_two_handler_files(run: StackRun) -> None:
+def test_both_functions_ship_one_archive_of_the_handler_files(run: StackRun) -> None:
+    files = ["ecs_hook.py", "gate.py", "probe.py"]
     for function in run.of_type(FUNCTION):
         assets = function.inputs["code"].assets
-        assert sorted(assets) == ["gate.py", "probe.py"]
+        assert sorted(assets) == files
         assert {name: asset.path for name, asset in assets.items()} == {
-            "gate.py": str(SOURCE_DIR / "gate.py"),
-            "probe.py": str(SOURCE_DIR / "probe.py"),
+            name: str(SOURCE_DIR / name) for name in files
         }
+
+
+def test_under_ecs_the_gate_is_the_ecs_hook_and_cannot_report_to_codedeploy() -> None:
+    run = _run(_args(controller="ECS"))
+    gate = run.one(FUNCTION, "gate-gate")
+    assert gate.inputs["handler"] == "ecs_hook.handler"
+    assert "POST_TEST_TRAFFIC_SHIFT" in gate.inputs["description"]
+    sids = [s["Sid"] for s in _policy(run, "gate-gate")["Statement"]]
+    assert sids == ["FindLoadBalancerAddresses", "InvokeProbe", "WriteOwnLogs"]
 
 
 def test_probe_role_has_only_vpc_access(run: StackRun) -> None:

@@ -1,0 +1,85 @@
+"""The CODE_DEPLOY controller wired end to end: deployment group, test gate hook, release.
+
+Resource names are those the component always used, so stacks created before the controllers
+were split see no replacement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from components.args import BlueGreenServiceArgs
+from components.ecs_service import EcsService
+from components.load_balancer import LoadBalancer
+from components.release.codedeploy.deployment_group import (
+    CodeDeploy,
+    allow_hook_invocation,
+    create_codedeploy,
+)
+from components.release.codedeploy.release import CodeDeployDeployment, CodeDeployDeploymentArgs
+from components.test_traffic_gate import TestTrafficGate
+
+
+@dataclass
+class CodeDeployController:
+    codedeploy: CodeDeploy
+    test_gate: TestTrafficGate | None
+    deployment: CodeDeployDeployment
+
+
+def create_codedeploy_controller(
+    name: str,
+    args: BlueGreenServiceArgs,
+    *,
+    ecs: EcsService,
+    task_definition_arn: pulumi.Input[str],
+    container_name: str,
+    lb: LoadBalancer,
+    alarm_names: Sequence[pulumi.Input[str]],
+    region: pulumi.Input[str],
+    test_gate: Callable[[pulumi.Input[str] | None], TestTrafficGate | None],
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> CodeDeployController:
+    """`test_gate(deployment_group_arn)` builds the gate when enabled: the group's ARN scopes
+    the gate's permission to report to CodeDeploy."""
+    codedeploy = create_codedeploy(
+        name,
+        args,
+        cluster_name=ecs.cluster.name,
+        service_name=ecs.service.name,
+        lb=lb,
+        alarm_names=alarm_names,
+        tags=tags,
+        parent=parent,
+    )
+    hooks: dict[str, pulumi.Input[str]] = dict(args.hooks)
+    gate = test_gate(codedeploy.deployment_group.arn)
+    if gate is not None:
+        hooks["AfterAllowTestTraffic"] = gate.function_arn
+    hook_permission = (
+        [allow_hook_invocation(name, codedeploy.role, list(hooks.values()))] if hooks else []
+    )
+    deployment = CodeDeployDeployment(
+        f"{name}-release",
+        CodeDeployDeploymentArgs(
+            application_name=codedeploy.application.name,
+            deployment_group_name=codedeploy.deployment_group.deployment_group_name,
+            cluster_name=ecs.cluster.name,
+            service_name=ecs.service.name,
+            task_definition_arn=task_definition_arn,
+            container_name=container_name,
+            container_port=args.container_port,
+            region=region,
+            hooks=hooks,
+            timeout_minutes=args.deployment_timeout_minutes,
+        ),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=[ecs.service, codedeploy.deployment_group, *hook_permission],
+        ),
+    )
+    return CodeDeployController(codedeploy, gate, deployment)

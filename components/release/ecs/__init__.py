@@ -1,0 +1,1 @@
+"""The ECS release controller: ECS-native blue/green, linear and canary (docs/controllers.md)."""

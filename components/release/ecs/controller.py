@@ -1,0 +1,114 @@
+"""The ECS controller wired end to end: listener rules and roles, hooks, service settings and
+the check that fails `pulumi up` on a rolled-back release.
+
+No CodeDeploy resource exists in this mode: the service update is the release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.args import BlueGreenServiceArgs
+from components.ecs_service import EcsService, ServiceRelease
+from components.load_balancer import LoadBalancer
+from components.release.ecs import hooks, lifecycle, strategy
+from components.release.ecs.deployment_check import EcsDeploymentCheck, EcsDeploymentCheckArgs
+from components.release.ecs.listener_rules import (
+    ListenerRules,
+    create_listener_rules,
+    create_load_balancer_role,
+)
+
+
+@dataclass
+class EcsController:
+    rules: ListenerRules
+    load_balancer_role: aws.iam.Role
+    hook_role: aws.iam.Role | None
+    """None when no Lambda hook is configured."""
+    release: ServiceRelease
+    """What the service must carry for ECS to run its releases."""
+    service_depends_on: list[pulumi.Resource]
+    """Rules and permissions ECS checks when the service is created or updated."""
+
+
+def create_ecs_controller(
+    name: str,
+    args: BlueGreenServiceArgs,
+    *,
+    lb: LoadBalancer,
+    alarm_names: Sequence[pulumi.Input[str]],
+    test_gate_arn: pulumi.Input[str] | None,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> EcsController:
+    rules = create_listener_rules(
+        name,
+        production_listener_arn=lb.production_listener.arn,
+        test_listener_arn=lb.test_listener.arn,
+        blue_target_group_arn=lb.blue.arn,
+        green_target_group_arn=lb.green.arn,
+        tags=tags,
+        parent=parent,
+    )
+    lb_role, lb_policy = create_load_balancer_role(name, tags, parent)
+    depends_on: list[pulumi.Resource] = [rules.production, rules.test, lb_policy]
+
+    lambdas: dict[str, pulumi.Input[str]] = dict(args.ecs_hooks)
+    if test_gate_arn is not None:
+        lambdas[lifecycle.TEST_GATE_STAGE] = test_gate_arn
+    hook_role: aws.iam.Role | None = None
+    lifecycle_hooks = []
+    if lambdas:
+        hook_role, hook_policy = hooks.create_hook_role(name, list(lambdas.values()), tags, parent)
+        depends_on.append(hook_policy)
+        lifecycle_hooks = hooks.lambda_hooks(lambdas, hook_role.arn)
+    if args.approval_wait_minutes > 0:
+        lifecycle_hooks.append(hooks.approval_hook(args.approval_wait_minutes))
+
+    shift = args.shift
+    release = ServiceRelease(
+        controller="ECS",
+        deployment_configuration=strategy.deployment_configuration(
+            shift, args.termination_wait_minutes, lifecycle_hooks
+        ),
+        advanced_configuration={
+            "alternate_target_group_arn": lb.green.arn,
+            "production_listener_rule": rules.production.arn,
+            "test_listener_rule": rules.test.arn,
+            "role_arn": lb_role.arn,
+        },
+        alarm_names=list(alarm_names),
+        circuit_breaker=True,
+        wait_for_steady_state=True,
+        timeout_minutes=args.deployment_timeout_minutes
+        or strategy.update_timeout_minutes(
+            shift, args.termination_wait_minutes, args.approval_wait_minutes
+        ),
+    )
+    return EcsController(rules, lb_role, hook_role, release, depends_on)
+
+
+def create_deployment_check(
+    name: str,
+    *,
+    ecs: EcsService,
+    task_definition_arn: pulumi.Input[str],
+    region: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> EcsDeploymentCheck:
+    """After the service update (which waits for the deployment): fail if it was rolled back."""
+    return EcsDeploymentCheck(
+        f"{name}-release-check",
+        EcsDeploymentCheckArgs(
+            cluster_name=ecs.cluster.name,
+            service_name=ecs.service.name,
+            task_definition_arn=task_definition_arn,
+            region=region,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[ecs.service]),
+    )
