@@ -25,6 +25,14 @@ def dev() -> StackRun:
     return run_dev_stack()
 
 
+@pytest.fixture(scope="module", params=["CODE_DEPLOY", "ECS"])
+def either(request: pytest.FixtureRequest, dev: StackRun) -> StackRun:
+    """The dev stack under each release controller, for what both must build alike."""
+    if request.param == "CODE_DEPLOY":
+        return dev
+    return run_main(_config(deploymentController="ECS"))
+
+
 def _config(**overrides: Any) -> dict[str, Any]:
     return {**stack_config("dev"), **{f"ecs-blue-green:{k}": v for k, v in overrides.items()}}
 
@@ -64,15 +72,15 @@ def test_forwarding_listeners_ignore_default_actions(dev: StackRun) -> None:
         ]
 
 
-def test_every_resource_is_a_child_of_the_component(dev: StackRun) -> None:
-    [component] = dev.of_type(COMPONENT)
+def test_every_resource_is_a_child_of_the_component(either: StackRun) -> None:
+    [component] = either.of_type(COMPONENT)
     assert component.name == "web"
-    for registration in dev.registrations:
+    for registration in either.registrations:
         if registration is component:
             continue
         chain = registration
         while chain.parent and chain.parent != component.urn:
-            chain = dev.by_urn(chain.parent)
+            chain = either.by_urn(chain.parent)
         assert chain.parent == component.urn, f"{registration.name} escapes the component"
 
 
@@ -144,14 +152,14 @@ def test_target_groups_check_health_fast_and_drain_quickly(dev: StackRun) -> Non
         )
 
 
-def test_security_groups_keep_the_test_listener_and_tasks_private(dev: StackRun) -> None:
-    alb_sg = dev.one("aws:ec2/securityGroup:SecurityGroup", "alb").outputs["id"]
-    tasks_sg = dev.one("aws:ec2/securityGroup:SecurityGroup", "tasks").outputs["id"]
-    rules = [r.inputs for r in dev.of_type(INGRESS)]
+def test_security_groups_keep_the_test_listener_and_tasks_private(either: StackRun) -> None:
+    alb_sg = either.one("aws:ec2/securityGroup:SecurityGroup", "alb").outputs["id"]
+    tasks_sg = either.one("aws:ec2/securityGroup:SecurityGroup", "tasks").outputs["id"]
+    rules = [r.inputs for r in either.of_type(INGRESS)]
     world = [r for r in rules if r.get("cidrIpv4") == "0.0.0.0/0"]
     assert [(r["securityGroupId"], r["fromPort"]) for r in world] == [(alb_sg, 80)]
     test_port = [r for r in rules if r["fromPort"] == 8080]
-    gate = dev.one("aws:ec2/securityGroup:SecurityGroup", "probe").outputs["id"]
+    gate = either.one("aws:ec2/securityGroup:SecurityGroup", "probe").outputs["id"]
     assert test_port == [
         {
             "securityGroupId": alb_sg,
@@ -176,12 +184,12 @@ def test_test_listener_cidrs_add_ingress_but_never_the_world() -> None:
         run_main(_config(testListenerCidrs=["0.0.0.0/0"]))
 
 
-def test_task_definition_is_kept_hardened_and_checks_health(dev: StackRun) -> None:
-    definition = dev.one(TASK_DEFINITION)
+def test_task_definition_is_kept_hardened_and_checks_health(either: StackRun) -> None:
+    definition = either.one(TASK_DEFINITION)
     assert definition.inputs["skipDestroy"] is True
     assert definition.inputs["requiresCompatibilities"] == ["FARGATE"]
     assert (definition.inputs["cpu"], definition.inputs["memory"]) == ("256", "512")
-    container = _container(dev)
+    container = _container(either)
     assert container["healthCheck"]["command"] == ["CMD", "node", "/app/healthcheck.js"]
     assert container["user"] == "1000"
     assert container["readonlyRootFilesystem"] is True
@@ -189,7 +197,7 @@ def test_task_definition_is_kept_hardened_and_checks_health(dev: StackRun) -> No
     assert container["logConfiguration"]["logDriver"] == "awslogs"
     assert container["logConfiguration"]["options"]["awslogs-region"] == "eu-west-1"
     assert container["stopTimeout"] == 30
-    image = dev.one("docker-build:index:Image").outputs["ref"]
+    image = either.one("docker-build:index:Image").outputs["ref"]
     assert container["image"] == image
     env = {e["name"]: e["value"] for e in container["environment"]}
     assert env["APP_VERSION"] == source_tag(ROOT / "service")
@@ -311,12 +319,12 @@ def test_outputs(dev: StackRun) -> None:
     assert dev.outputs["codedeployDeploymentGroup"] == "web"
 
 
-def test_default_network_is_a_public_only_vpc_over_two_azs(dev: StackRun) -> None:
-    vpc = dev.one("awsx:ec2:Vpc").inputs
+def test_default_network_is_a_public_only_vpc_over_two_azs(either: StackRun) -> None:
+    vpc = either.one("awsx:ec2:Vpc").inputs
     assert vpc["numberOfAvailabilityZones"] == 2
     assert vpc["natGateways"] == {"strategy": "None"}
     assert vpc["subnetSpecs"] == [{"type": "Public"}]
-    assert dev.one(SERVICE).inputs["networkConfiguration"]["subnets"] == [
+    assert either.one(SERVICE).inputs["networkConfiguration"]["subnets"] == [
         "subnet-pub-a",
         "subnet-pub-b",
     ]
