@@ -20,6 +20,7 @@ LB_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/web/
 PROD_LISTENER_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/app/web/1/prod"
 TEST_LISTENER_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/app/web/1/test"
 PROD_RULE_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener-rule/app/web/1/prod/1"
+TEST_RULE_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener-rule/app/web/1/test/1"
 BLUE_TG_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/web-blue/1"
 GREEN_TG_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/web-green/2"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/ecs-blue-green"
@@ -99,6 +100,7 @@ def _native_lb_entries() -> list[dict[str, Any]]:
             "advancedConfiguration": {
                 "alternateTargetGroupArn": GREEN_TG_ARN,
                 "productionListenerRule": PROD_RULE_ARN,
+                "testListenerRule": TEST_RULE_ARN,
                 "roleArn": ROLE_ARN,
             },
         }
@@ -125,6 +127,7 @@ AWS_SERVICE_ECS_BLUE_GREEN = Fixture(
         "deploymentController": {"type": "ECS"},
         "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "5"},
         "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "alarms": {"alarmNames": ["web-target-5xx"], "enable": True, "rollback": True},
         "loadBalancers": _native_lb_entries(),
         "tags": {"team": "payments"},
     },
@@ -149,7 +152,9 @@ NATIVE_SERVICE_ECS_BLUE_GREEN = Fixture(
         "deploymentController": {"type": "ECS"},
         "deploymentConfiguration": {
             "strategy": "LINEAR",
+            "bakeTimeInMinutes": 5,
             "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+            "alarms": {"alarmNames": ["web-target-5xx"], "enable": True, "rollback": True},
         },
         "loadBalancers": _native_lb_entries(),
         "tags": [{"key": "team", "value": "payments"}],

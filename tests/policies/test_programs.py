@@ -12,7 +12,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from tests.harness import StackRun, run_dev_stack, run_program
+from tests.harness import StackRun, run_dev_stack, run_main, run_program, stack_config
 from tests.policies.analyzer import Diagnostic, PackClient, StackResource
 
 
@@ -47,6 +47,19 @@ def test_dev_stack_has_no_mandatory_violation(pack: PackClient) -> None:
     assert run.of_type("aws:ecs/service:Service"), "the dev stack deploys no ECS service"
     diagnostics = analyze_run(pack, run)
     assert [d for d in diagnostics if d.level == "mandatory"] == []
+
+
+def test_ecs_controller_stacks_have_no_mandatory_violation(pack: PackClient) -> None:
+    for stack, config in (
+        ("dev", {**stack_config("dev"), "ecs-blue-green:deploymentController": "ECS"}),
+        ("staging", stack_config("staging")),
+    ):
+        run = run_main(config, stack=stack)
+        assert run.one("aws:ecs/service:Service").inputs["deploymentController"]["type"] == "ECS"
+        diagnostics = analyze_run(pack, run)
+        assert [d for d in diagnostics if d.level == "mandatory"] == [], stack
+        # The native rules ran and passed: a broken ECS setup would be reported by them.
+        assert not [d for d in diagnostics if d.policy == "ecs-service-blue-green"]
 
 
 def _wrong_program() -> None:

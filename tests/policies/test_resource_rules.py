@@ -35,6 +35,7 @@ from tests.policies.fixtures import (
 )
 
 SUBJECT = "subject"
+BLUE = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-blue/1"
 
 NATIVE_PAIR = ("loadBalancerInfo", "targetGroupPairInfoList", 0)
 AWS_PAIR = ("loadBalancerInfo", "targetGroupPairInfo")
@@ -115,8 +116,34 @@ VIOLATIONS: list[Case] = [
             [f"`loadBalancers[0].advancedConfiguration.{field}`"],
         )
         for fixture in (AWS_SERVICE_ECS_BLUE_GREEN, NATIVE_SERVICE_ECS_BLUE_GREEN)
-        for field in ("alternateTargetGroupArn", "productionListenerRule", "roleArn")
+        for field in (
+            "alternateTargetGroupArn",
+            "productionListenerRule",
+            "testListenerRule",
+            "roleArn",
+        )
     ],
+    *[
+        _case(
+            "ecs-service-blue-green",
+            fixture,
+            [(("loadBalancers", 0, "advancedConfiguration", "alternateTargetGroupArn"), BLUE)],
+            ["`loadBalancers[0].advancedConfiguration.alternateTargetGroupArn` is the service's"],
+        )
+        for fixture in (AWS_SERVICE_ECS_BLUE_GREEN, NATIVE_SERVICE_ECS_BLUE_GREEN)
+    ],
+    _case(
+        "ecs-service-blue-green",
+        AWS_SERVICE_ECS_BLUE_GREEN,
+        [(("deploymentConfiguration", "bakeTimeInMinutes"), "1")],
+        ["`deploymentConfiguration.bakeTimeInMinutes` is 1: set it to at least 5"],
+    ),
+    _case(
+        "ecs-service-blue-green",
+        NATIVE_SERVICE_ECS_BLUE_GREEN,
+        [(("deploymentConfiguration", "bakeTimeInMinutes"), DELETE)],
+        ["`deploymentConfiguration.bakeTimeInMinutes` is unset: set it to at least 5"],
+    ),
     # target-group-health-check
     *[
         _case(
@@ -714,3 +741,71 @@ def test_config_relaxes_a_rule(
     props = fixture.props(*mutations)
     pack.configure({rule: config})
     assert pack.analyze(fixture.type, props, SUBJECT).diagnostics == []
+
+
+@pytest.mark.parametrize(
+    ("fixture", "breaker", "alarms", "advisory"),
+    [
+        (
+            AWS_SERVICE_ECS_BLUE_GREEN,
+            ("deploymentCircuitBreaker",),
+            ("alarms", "rollback"),
+            "set `deploymentCircuitBreaker.enable` to true",
+        ),
+        (
+            NATIVE_SERVICE_ECS_BLUE_GREEN,
+            ("deploymentConfiguration", "deploymentCircuitBreaker"),
+            ("deploymentConfiguration", "alarms", "rollback"),
+            "set `deploymentConfiguration.deploymentCircuitBreaker.enable` to true",
+        ),
+    ],
+)
+def test_native_blue_green_needs_a_rollback_trigger(
+    pack: PackClient, fixture: Fixture, breaker: Path, alarms: Path, advisory: str
+) -> None:
+    """Without breaker or rolling-back alarms: the mandatory rule names both ways to roll back
+    (and the advisory breaker rule, which covers every ECS-controller service, says its part)."""
+    result = pack.analyze(fixture.type, fixture.props((breaker, DELETE), (alarms, False)), SUBJECT)
+    [mandatory] = result.of("ecs-service-blue-green")
+    assert "nothing rolls a failed release back" in mandatory.message
+    assert "rollback: true}` or `" in mandatory.message
+    assert advisory in " ".join(d.message for d in result.of("ecs-service-rollback-on-failure"))
+    assert {d.policy for d in result.diagnostics} == {
+        "ecs-service-blue-green",
+        "ecs-service-rollback-on-failure",
+    }
+    # Either trigger alone is enough for the mandatory rule.
+    alarms_only = pack.analyze(fixture.type, fixture.props((breaker, DELETE)), SUBJECT)
+    assert alarms_only.of("ecs-service-blue-green") == []
+
+
+def test_a_rolling_service_gets_the_whole_recipe_in_one_message(pack: PackClient) -> None:
+    """One round of fixes: the message names every piece of both controllers' setups."""
+    props = AWS_SERVICE_CODE_DEPLOY.props(
+        (("deploymentController", "type"), "ECS"), (("deploymentCircuitBreaker",), BREAKER)
+    )
+    [diagnostic] = pack.analyze(AWS_SERVICE_CODE_DEPLOY.type, props, SUBJECT).of(
+        "ecs-service-blue-green"
+    )
+    for piece in (
+        "CODE_DEPLOY",
+        "second target group",
+        "test listener",
+        "CodeDeploy deployment group",
+        "autoRollbackConfiguration",
+        "BLUE_GREEN, LINEAR or CANARY",
+        "`deploymentConfiguration.bakeTimeInMinutes` >= 5",
+        "alternateTargetGroupArn, productionListenerRule, testListenerRule, roleArn",
+        "deploymentCircuitBreaker{enable: true, rollback: true}",
+        "alarms{alarmNames, enable: true, rollback: true}",
+    ):
+        assert piece in diagnostic.message, piece
+
+
+def test_min_bake_time_is_configurable(pack: PackClient) -> None:
+    props = AWS_SERVICE_ECS_BLUE_GREEN.props()
+    pack.configure({"ecs-service-blue-green": {"minBakeTimeMinutes": 30}})
+    [found] = pack.analyze(AWS_SERVICE_ECS_BLUE_GREEN.type, props, SUBJECT).of(
+        "ecs-service-blue-green"
+    )
+    assert "is 5: set it to at least 30" in found.message
