@@ -1,4 +1,4 @@
-"""Blue/green releases of a containerised service on Amazon ECS with CodeDeploy.
+"""Blue/green releases of a containerised service on Amazon ECS, by CodeDeploy or by ECS itself.
 
 `BlueGreenService` is imported lazily: the dynamic provider's process and small tools import
 single submodules (`components.timeline`, `components.release.codedeploy.release`) and should not

@@ -17,7 +17,7 @@ from components.stack_config import (
     args_from_values,
     values_from_stack_file,
 )
-from components.timeline import release_timeline, render_stack_file
+from components.timeline import controller_milestones, release_timeline, render_stack_file
 from components.traffic_shift import PREDEFINED, parse_traffic_shift
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,3 +145,18 @@ def test_custom_shift_is_not_predefined() -> None:
     shift = parse_traffic_shift("Canary20Percent10Minutes")
     assert (shift.kind, shift.percentage, shift.interval_minutes) == ("Canary", 20, 10)
     assert shift.predefined_config_name is None
+
+
+def test_timeline_shows_both_controllers_side_by_side() -> None:
+    """CODE_DEPLOY's `pulumi up` returns once production is on green; ECS's waits for the bake
+    (terminationWaitMinutes); blue is gone at the same moment under both."""
+    _, args = args_from_values(values_from_stack_file(ROOT / "Pulumi.prod.yaml"))
+    both = controller_milestones(args)
+    on_green = release_timeline(args).production_seconds
+    assert both["CODE_DEPLOY"].production_on_green == both["ECS"].production_on_green == on_green
+    assert both["CODE_DEPLOY"].pulumi_up_returns == on_green
+    assert both["ECS"].pulumi_up_returns == on_green + 60 * 60
+    assert both["CODE_DEPLOY"].blue_gone == both["ECS"].blue_gone == on_green + 3600 + 60
+    rendered = render_stack_file(ROOT / "Pulumi.staging.yaml")
+    assert "| `pulumi up` returns | 4m30s | 14m30s |" in rendered
+    assert "`deploymentController: ECS` (this stack)" in rendered
