@@ -74,9 +74,6 @@ def lambda_hooks(
 
 def approval_hook(approval_minutes: int) -> dict[str, Any]:
     """The manual-approval PAUSE hook: rolls back when nobody continues in time."""
-    low, high = lifecycle.PAUSE_TIMEOUT_MINUTES
-    if not low <= approval_minutes <= high:
-        raise ValueError(f"approvalWaitMinutes: {approval_minutes} is outside {low}..{high}")
     return {
         "lifecycle_stages": [lifecycle.APPROVAL_STAGE],
         "target_type": "PAUSE",

@@ -23,8 +23,6 @@ STAGES: tuple[str, ...] = (
 TEST_GATE_STAGE = "POST_TEST_TRAFFIC_SHIFT"
 
 #: The manual-approval PAUSE hook runs here. ECS refuses PAUSE hooks at TEST_TRAFFIC_SHIFT and
-#: PRODUCTION_TRAFFIC_SHIFT; this is the last stage before production traffic moves.
+#: PRODUCTION_TRAFFIC_SHIFT; this is the last stage before production traffic moves. (Its
+#: timeout, 1-20160 minutes for ECS, is `approvalWaitMinutes`, which args cap at 2880.)
 APPROVAL_STAGE = "POST_TEST_TRAFFIC_SHIFT"
-
-#: ECS's range for a PAUSE hook's timeout (`timeout_in_minutes`).
-PAUSE_TIMEOUT_MINUTES = (1, 20160)

@@ -22,7 +22,6 @@ from typing import Any
 from components.traffic_shift import TrafficShift
 
 STEP_PERCENT_RANGE = (3, 100)
-CANARY_PERCENT_RANGE = (0.1, 100)
 BAKE_MINUTES_RANGE = (0, 1440)
 
 STRATEGY_BY_KIND = {"AllAtOnce": "BLUE_GREEN", "Linear": "LINEAR", "Canary": "CANARY"}
@@ -52,8 +51,7 @@ def strategy_errors(shift: TrafficShift, bake_minutes: int) -> list[str]:
                 f"trafficShift: {shift.name} waits {shift.interval_minutes} minutes; the ECS "
                 f"controller's {key} must be {low}..{high}"
             )
-    # Canary percentages parse as whole numbers 1..99, inside CANARY_PERCENT_RANGE by
-    # construction; the range is kept for the docs and the policy pack.
+    # Canary percentages parse as whole numbers 1..99: always inside ECS's 0.1..100.
     return errors
 
 
