@@ -71,6 +71,8 @@ class TestTrafficGateArgs:
     """The Application Load Balancer with the test listener."""
     test_listener_port: int
     """The test listener's port, e.g. 8080."""
+    load_balancer_security_group_id: pulumi.Input[str]
+    """The ALB's security group: the probe's only egress is to it, on the test port."""
     paths: Sequence[str] = ("/health",)
     """Paths that must answer 2xx on every ALB address. Default: the health path."""
     attempts: int = 6
@@ -81,12 +83,12 @@ class TestTrafficGateArgs:
     timeout_seconds: int = 3
     """Per request (connect and read). Default 3 s: a health path answers in milliseconds,
     and a hanging green must fail fast rather than stall the release."""
-    deployment_group_arn: pulumi.Input[str] | None = None
-    """Scope of the gate's PutLifecycleEventHookExecutionStatus permission. Default None:
-    any deployment group (the action's resource is the group); pass the group's ARN to confine
-    the gate to its own releases."""
     log_retention_days: int = 14
     """Retention of both functions' logs. Default 14 days."""
+    kms_key_id: pulumi.Input[str] | None = None
+    """Customer-managed KMS key of both log groups. Default None: CloudWatch's own encryption."""
+    permissions_boundary: str | None = None
+    """Permissions boundary of both roles. Default None: none (see docs/platform.md)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on every taggable resource."""
 
@@ -130,9 +132,7 @@ class TestTrafficGateArgs:
         return self.probe_timeout_seconds + GATE_MARGIN_SECONDS
 
 
-def gate_policy_document(
-    probe_function_arn: str, log_group_arn: str, deployment_group_arn: str | None
-) -> str:
+def gate_policy_document(probe_function_arn: str, log_group_arn: str) -> str:
     """Least privilege for the gate: report to CodeDeploy, find the ALB's addresses, invoke the
     probe and nothing else, write its own log group."""
     return json.dumps(
@@ -143,7 +143,9 @@ def gate_policy_document(
                     "Sid": "ReportHookStatus",
                     "Effect": "Allow",
                     "Action": "codedeploy:PutLifecycleEventHookExecutionStatus",
-                    "Resource": deployment_group_arn or "*",
+                    # The action takes no resource: IAM's service reference lists none, so
+                    # a statement naming the deployment group would never match.
+                    "Resource": "*",
                 },
                 {
                     # Describe* actions support no resource-level scoping.
@@ -198,18 +200,22 @@ class TestTrafficGate(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        # The probe only ever requests the ALB's private addresses on the test port.
         self.probe_egress = aws.vpc.SecurityGroupEgressRule(
             f"{name}-probe-egress",
             security_group_id=self.probe_security_group.id,
-            ip_protocol="-1",
-            cidr_ipv4="0.0.0.0/0",
-            description="Probe requests; without a NAT only addresses inside the VPC answer",
+            ip_protocol="tcp",
+            from_port=args.test_listener_port,
+            to_port=args.test_listener_port,
+            referenced_security_group_id=args.load_balancer_security_group_id,
+            description="Probe requests to the load balancer's test listener",
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.probe_role = aws.iam.Role(
             f"{name}-probe",
             assume_role_policy=_LAMBDA_TRUST,
+            permissions_boundary=args.permissions_boundary,
             description="Test-traffic probe: network interfaces in the VPC and its logs",
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
@@ -224,6 +230,7 @@ class TestTrafficGate(pulumi.ComponentResource):
             f"{name}-probe",
             name_prefix=f"/aws/lambda/{name}-probe-",
             retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_id,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -253,6 +260,7 @@ class TestTrafficGate(pulumi.ComponentResource):
         self.gate_role = aws.iam.Role(
             f"{name}-gate",
             assume_role_policy=_LAMBDA_TRUST,
+            permissions_boundary=args.permissions_boundary,
             description="Test-traffic gate: CodeDeploy AfterAllowTestTraffic hook",
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
@@ -261,17 +269,16 @@ class TestTrafficGate(pulumi.ComponentResource):
             f"{name}-gate",
             name_prefix=f"/aws/lambda/{name}-gate-",
             retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_id,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.gate_policy = aws.iam.RolePolicy(
             f"{name}-gate",
             role=self.gate_role.id,
-            policy=pulumi.Output.all(
-                self.probe_function.arn,
-                self.gate_log_group.arn,
-                pulumi.Output.from_input(args.deployment_group_arn),
-            ).apply(lambda values: gate_policy_document(values[0], values[1], values[2])),
+            policy=pulumi.Output.all(self.probe_function.arn, self.gate_log_group.arn).apply(
+                lambda values: gate_policy_document(values[0], values[1])
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.gate_function = aws.lambda_.Function(
