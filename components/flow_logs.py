@@ -58,11 +58,17 @@ def delivery_policy_document(log_group_arn: str) -> str:
                     "Action": [
                         "logs:CreateLogStream",
                         "logs:PutLogEvents",
-                        "logs:DescribeLogGroups",
                         "logs:DescribeLogStreams",
                     ],
                     "Resource": [log_group_arn, f"{log_group_arn}:*"],
-                }
+                },
+                {
+                    # Lists every group: it accepts no log-group ARN.
+                    "Sid": "FindTheFlowLogGroup",
+                    "Effect": "Allow",
+                    "Action": "logs:DescribeLogGroups",
+                    "Resource": "*",
+                },
             ],
         }
     )

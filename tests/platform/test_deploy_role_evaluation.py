@@ -119,6 +119,9 @@ ESCALATION: list[tuple[str, Request, str]] = [
 
 ISOLATION: list[tuple[str, Request, str]] = [
     ("delete prod's service", Request("ecs:DeleteService", SERVICE, _on("prod")), EXPLICIT),
+    ("register a task definition for prod",
+     Request("ecs:RegisterTaskDefinition", _arn("ecs", "task-definition/web-prod:3"),
+             _creating("prod")), EXPLICIT),
     ("delete prod's load balancer",
      Request("elasticloadbalancing:DeleteLoadBalancer", ALB, _on("prod")), EXPLICIT),
     ("release to prod's deployment group",
@@ -175,6 +178,9 @@ NEEDED: list[tuple[str, Request, str]] = [
              {"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}), ALLOWED),
     ("delete a role", Request("iam:DeleteRole", TASK_ROLE, _on("dev")), ALLOWED),
     ("create the service", Request("ecs:CreateService", SERVICE, _creating("dev")), ALLOWED),
+    ("register a task definition",
+     Request("ecs:RegisterTaskDefinition", _arn("ecs", "task-definition/web-dev:3"),
+             _creating("dev")), ALLOWED),
     ("update own service", Request("ecs:UpdateService", SERVICE, _on("dev")), ALLOWED),
     ("release to own deployment group",
      Request("codedeploy:CreateDeployment", GROUP, _on("dev")), ALLOWED),

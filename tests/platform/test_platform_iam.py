@@ -158,12 +158,12 @@ def test_roles_are_passed_only_to_the_services_that_run_them() -> None:
     }
     attach = by_sid["AttachOnlyListedManagedPolicies"]
     assert attach["Condition"] == {
-        "ArnEquals": {"iam:PolicyARN": list(DEFAULT_ATTACHABLE_POLICIES)},
-        "StringEquals": {
+        "ArnEquals": {
+            "iam:PolicyARN": list(DEFAULT_ATTACHABLE_POLICIES),
             "iam:PermissionsBoundary": (
                 "arn:aws:iam::123456789012:policy/pulumi-deploy-ecs-blue-green-dev-boundary"
-            )
-        },
+            ),
+        }
     }
 
 

@@ -169,15 +169,11 @@ def compute_policy(scope: Scope) -> Document:
                 scope.arn("ecs", f"task-definition/{p}*:*"),
             ],
         ),
-        # Registering and deregistering revisions accept no resource ARN; what a revision may
-        # run is still bounded by iam:PassRole below.
+        # Deregistering and describing revisions accept no resource ARN (registering takes
+        # the family's, above); what a revision may run is bounded by iam:PassRole below.
         _allow(
             "EcsTaskDefinitionsAcceptNoResource",
-            [
-                "ecs:RegisterTaskDefinition",
-                "ecs:DeregisterTaskDefinition",
-                "ecs:DescribeTaskDefinition",
-            ],
+            ["ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition"],
             ["*"],
         ),
         _allow("EcrNamedRepositories", ["ecr:*"], [scope.arn("ecr", f"repository/{p}*")]),
@@ -410,14 +406,13 @@ def iam_policy(scope: Scope) -> Document:
             "RoleWritesOnlyWithTheBoundary",
             list(BOUNDED_ROLE_WRITES),
             [roles],
-            StringEquals=with_the_boundary,
+            ArnEquals=with_the_boundary,
         ),
         _allow(
             "AttachOnlyListedManagedPolicies",
             ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
             [roles],
-            ArnEquals={"iam:PolicyARN": list(scope.attachable_policy_arns)},
-            StringEquals=with_the_boundary,
+            ArnEquals={"iam:PolicyARN": list(scope.attachable_policy_arns)} | with_the_boundary,
         ),
         _allow(
             "PassRolesOnlyToTheServicesThatRunThem",
@@ -436,7 +431,7 @@ def iam_policy(scope: Scope) -> Document:
             "NoRoleWritesWithoutTheBoundary",
             [*BOUNDED_ROLE_WRITES, "iam:AttachRolePolicy", "iam:DetachRolePolicy"],
             ["*"],
-            StringNotEquals=with_the_boundary,
+            ArnNotEquals=with_the_boundary,
         ),
         _deny("BoundariesAreNeverRemoved", ["iam:DeleteRolePermissionsBoundary"], ["*"]),
         _deny(
@@ -523,7 +518,8 @@ def audit_policy(scope: Scope) -> Document:
             [
                 scope.arn("wafv2", f"regional/webacl/{p}*/*"),
                 # CreateWebACL and UpdateWebACL also authorise the managed rule groups used;
-                # AssociateWebACL also the load balancer (tagged: see isolation_policy).
+                # AssociateWebACL and GetWebACLForResource the load balancer (tagged: see
+                # isolation_policy).
                 scope.arn("wafv2", "regional/managedruleset/*/*"),
                 scope.arn("elasticloadbalancing", f"loadbalancer/app/{p}*/*"),
             ],
@@ -536,7 +532,6 @@ def audit_policy(scope: Scope) -> Document:
             [
                 "kms:ListAliases",
                 "wafv2:ListWebACLs",
-                "wafv2:GetWebACLForResource",
                 "elasticloadbalancing:SetWebAcl",
             ],
             ["*"],
