@@ -90,7 +90,10 @@ def create_log_key(
             lambda values: key_policy_document(values[0], values[1])
         ),
         tags=dict(tags),
-        opts=pulumi.ResourceOptions(parent=parent),
+        # Logs written under the key stay encrypted with it after a log group lets go of it;
+        # deleting the key with the stack (or when encryption is turned off) would make them
+        # unreadable. Schedule its deletion by hand once those logs have expired.
+        opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True),
     )
     alias = aws.kms.Alias(
         f"{name}-logs",

@@ -131,6 +131,7 @@ def test_every_log_group_is_encrypted_with_the_rotated_stack_key(prod: StackRun)
     key = prod.one(KEY)
     groups = prod.of_type(LOG_GROUP)
 
+    assert key.retain_on_delete  # logs already written stay readable
     assert key.inputs["enableKeyRotation"] is True
     assert key.inputs["deletionWindowInDays"] == 30
     assert prod.one("aws:kms/alias:Alias").inputs["name"] == "alias/web-prod-logs"
