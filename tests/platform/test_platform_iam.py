@@ -98,6 +98,7 @@ UNSCOPED = {
 }
 #: EC2 and KMS have ID-based ARNs: their allows are limited by the stack's tags instead.
 TAG_SCOPED = {"Ec2ChangesOnlyToResourcesTaggedForTheStack", "LogKeysTaggedForTheStack"}
+REQUEST_TAG_SCOPED = {"NewRulesTaggedForTheStack"}
 #: Creates (nothing existing changes), untagged leftovers and rules of tagged groups.
 ACCOUNT_AND_REGION = {
     "Ec2CreatesChangeNothingThatExists": "*",
@@ -121,6 +122,13 @@ def test_writes_are_scoped_to_the_name_prefix_or_explained() -> None:
                 "StringEquals": {
                     "aws:ResourceTag/app:stack": "dev",
                     "aws:ResourceTag/app:project": "ecs-blue-green",
+                }
+            }
+        elif sid in REQUEST_TAG_SCOPED:
+            assert statement["Condition"] == {
+                "StringEquals": {
+                    "aws:RequestTag/app:stack": "dev",
+                    "aws:RequestTag/app:project": "ecs-blue-green",
                 }
             }
         elif sid in ACCOUNT_AND_REGION:

@@ -64,8 +64,10 @@ REASONS: dict[tuple[str, str], str] = {
 #: Non-wildcard statements parliament's (older) service data disagrees with, by action.
 ACTION_REASONS: dict[tuple[str, str], str] = {
     # AWS's current service reference (iam-data in tests/platform/iam_simulate) lists the
-    # security-group-rule resource for this action; parliament 1.6.4's data predates it.
+    # security-group-rule resource for these actions; parliament 1.6.4's data predates it.
     ("network", "ec2:ModifySecurityGroupRules"): "newer resource type",
+    ("network", "ec2:AuthorizeSecurityGroupIngress"): "newer resource type",
+    ("network", "ec2:AuthorizeSecurityGroupEgress"): "newer resource type",
     # Detach also authorises the instance side; the probe's Lambda interfaces are the only
     # target, and granting instance/* would reach every instance in the region.
     ("network", "ec2:DetachNetworkInterface"): "deliberately interface-only",

@@ -258,6 +258,9 @@ VPC_CHANGE_ACTIONS: Final = (
 #: calls only this one also authorises the rule itself (the group is checked in the same
 #: request, against its tags).
 RULE_CHANGE_ACTIONS: Final = ("ec2:ModifySecurityGroupRules",)
+#: Adding rules changes the group (checked by its tags); with TagSpecifications EC2 also
+#: authorises the new rule.
+RULE_CREATES: Final = ("ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress")
 
 
 def network_policy(scope: Scope) -> Document:
@@ -292,7 +295,16 @@ def network_policy(scope: Scope) -> Document:
             ["ec2:CreateTags"],
             [scope.ec2_any],
             # ec2:CreateAction names the call without the service prefix.
-            StringEquals={"ec2:CreateAction": [a.removeprefix("ec2:") for a in creates]},
+            StringEquals={
+                "ec2:CreateAction": [a.removeprefix("ec2:") for a in creates + list(RULE_CREATES)]
+            },
+        ),
+        # A rule created with tags is itself authorised, as a new resource with request tags.
+        _allow(
+            "NewRulesTaggedForTheStack",
+            list(RULE_CREATES),
+            [scope.arn("ec2", "security-group-rule/*")],
+            StringEquals={f"aws:RequestTag/{k}": v for k, v in scope.stack_tags.items()},
         ),
         _allow(
             "Ec2ChangesOnlyToResourcesTaggedForTheStack",
