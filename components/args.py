@@ -44,6 +44,7 @@ _CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificat
 _LAMBDA_ARN = re.compile(
     r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:\S+)?$"
 )
+_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]{1,128}$")
 _IMAGE_URI = re.compile(r"^[a-z0-9.-]+(:\d+)?/[a-z0-9._/-]+(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$")
 
 DEFAULT_SERVICE_DIR = Path(__file__).resolve().parent.parent / "service"
@@ -168,6 +169,27 @@ class BlueGreenServiceArgs:
     ecs_hooks: Mapping[str, str] = field(default_factory=dict)
     """ECS controller only: your own lifecycle-hook Lambda ARNs by ECS stage (see
     `components.release.ecs.lifecycle.STAGES`). Default none. `hooks` is CodeDeploy's."""
+    # --- security baseline -----------------------------------------------------------
+    access_logs_enabled: bool = False
+    """ALB access logs into an S3 bucket made for them. Default False: the bucket's storage
+    and requests cost money a throwaway stack does not need; prod turns it on."""
+    access_logs_expiration_days: int = 90
+    """Days before an access-log object expires. Default 90: a quarter of incident history."""
+    log_encryption_enabled: bool = False
+    """Encrypt the log groups with a customer-managed KMS key. Default False: the key costs
+    USD 1 a month; prod turns it on."""
+    flow_logs_enabled: bool = False
+    """VPC flow logs of the VPC this component creates. Default False (ingestion is billed per
+    GB); prod turns it on. Refused with `vpc_id`: that VPC's owner decides its flow logs."""
+    flow_logs_retention_days: int = 30
+    """Retention of the flow-log group. Default 30 days."""
+    waf_enabled: bool = False
+    """An AWS WAF web ACL of AWS managed rule groups on the ALB. Default False: about
+    USD 8 a month plus USD 0.60 per million requests, see components.waf."""
+    permissions_boundary_arn: str | None = None
+    """Managed policy set as the permissions boundary of every IAM role the component
+    creates. Default None; the platform's deploy roles may only create roles that carry theirs,
+    and Pulumi Deployments passes it (see docs/platform.md)."""
 
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags on every taggable resource."""
@@ -221,6 +243,7 @@ def _errors(name: str, a: BlueGreenServiceArgs) -> list[str]:
         _release_errors,
         _network_errors,
         _controller_errors,
+        _security_errors,
     ):
         section(c, a)
     return c.errors
@@ -408,6 +431,26 @@ def _controller_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
         f"ecsHooks.{lifecycle.TEST_GATE_STAGE}: the built-in test gate uses this stage; set "
         "testGateEnabled=false to use your own hook there",
     )
+
+
+def _security_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    c.in_range("accessLogsExpirationDays", a.access_logs_expiration_days, 1, 3650)
+    c.check(
+        a.flow_logs_retention_days in LOG_RETENTION_DAYS,
+        f"flowLogsRetentionDays: {a.flow_logs_retention_days} is not one of "
+        f"{list(LOG_RETENTION_DAYS)}",
+    )
+    c.check(
+        not (a.flow_logs_enabled and a.vpc_id is not None),
+        "flowLogsEnabled: applies only to the VPC this component creates; with vpcId, turn it "
+        "off and enable flow logs where that VPC is managed",
+    )
+    if a.permissions_boundary_arn is not None:
+        c.check(
+            bool(_POLICY_ARN.match(a.permissions_boundary_arn)),
+            f"permissionsBoundaryArn: {a.permissions_boundary_arn!r} is not a customer managed "
+            "policy ARN like arn:aws:iam::123456789012:policy/pulumi-deploy-boundary",
+        )
 
 
 def _cidr_error(key: str, cidr: str) -> list[str]:

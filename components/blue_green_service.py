@@ -17,11 +17,14 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.access_logs import access_log_bucket_prefix, create_access_log_bucket
 from components.alarms import create_alarms
 from components.args import BlueGreenServiceArgs, tags_for
 from components.ecs_service import EcsService, ServiceRelease, create_ecs_service
+from components.flow_logs import create_flow_logs
 from components.image import create_image
 from components.load_balancer import create_load_balancer
+from components.log_encryption import create_log_key
 from components.network import create_network
 from components.release.codedeploy.controller import (
     CodeDeployController,
@@ -35,6 +38,7 @@ from components.release.ecs.controller import (
 from components.security_groups import allow_test_traffic_from, create_security_groups
 from components.task_definition import create_task_definition
 from components.test_traffic_gate import TestTrafficGate, TestTrafficGateArgs
+from components.waf import create_waf
 
 TYPE = "ecs-blue-green:index:BlueGreenService"
 
@@ -59,10 +63,56 @@ class BlueGreenService(pulumi.ComponentResource):
         self.args = args
         tags = tags_for(args, name)
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        account = aws.get_caller_identity_output(
+            opts=pulumi.InvokeOutputOptions(parent=self)
+        ).account_id
+        boundary = args.permissions_boundary_arn
 
+        self.log_key = (
+            create_log_key(
+                name,
+                alias_prefix=f"{name}-{pulumi.get_stack()}",
+                region=region,
+                account=account,
+                tags=tags,
+                parent=self,
+            )
+            if args.log_encryption_enabled
+            else None
+        )
+        log_key_arn = self.log_key.arn if self.log_key else None
         self.network = create_network(name, args, tags, self)
+        self.flow_logs = (
+            create_flow_logs(
+                name,
+                vpc_id=self.network.vpc_id,
+                retention_days=args.flow_logs_retention_days,
+                kms_key_id=log_key_arn,
+                permissions_boundary=boundary,
+                region=region,
+                account=account,
+                tags=tags,
+                parent=self,
+            )
+            # validate() refuses flow logs for an existing VPC.
+            if args.flow_logs_enabled and self.network.vpc is not None
+            else None
+        )
         self.image = create_image(name, args, tags, self)
         self.security_groups = create_security_groups(name, args, self.network.vpc_id, tags, self)
+        self.access_logs = (
+            create_access_log_bucket(
+                name,
+                bucket_prefix=access_log_bucket_prefix(name, pulumi.get_stack()),
+                expiration_days=args.access_logs_expiration_days,
+                region=region,
+                account=account,
+                tags=tags,
+                parent=self,
+            )
+            if args.access_logs_enabled
+            else None
+        )
         self.load_balancer = create_load_balancer(
             name,
             args,
@@ -71,8 +121,14 @@ class BlueGreenService(pulumi.ComponentResource):
             security_group_id=self.security_groups.load_balancer.id,
             tags=tags,
             parent=self,
+            access_logs=self.access_logs,
         )
         lb = self.load_balancer
+        self.waf = (
+            create_waf(name, load_balancer_arn=lb.load_balancer.arn, tags=tags, parent=self)
+            if args.waf_enabled
+            else None
+        )
         self.task_definition = create_task_definition(
             name,
             args,
@@ -81,6 +137,7 @@ class BlueGreenService(pulumi.ComponentResource):
             region=region,
             tags=tags,
             parent=self,
+            kms_key_id=log_key_arn,
         )
         self.alarms = create_alarms(name, args, lb, tags, self) if args.alarms_enabled else []
         alarm_names = [alarm.name for alarm in self.alarms]
@@ -106,6 +163,7 @@ class BlueGreenService(pulumi.ComponentResource):
                 release=release,
             )
 
+        self.test_gate = self._test_gate(name, args, tags, log_key_arn)
         self.codedeploy_controller: CodeDeployController | None = None
         self.ecs_controller: EcsController | None = None
         if args.deployment_controller == "CODE_DEPLOY":
@@ -119,11 +177,10 @@ class BlueGreenService(pulumi.ComponentResource):
                 lb=lb,
                 alarm_names=alarm_names,
                 region=region,
-                test_gate=lambda group_arn: self._test_gate(name, args, tags, group_arn),
+                test_gate=self.test_gate,
                 tags=tags,
                 parent=self,
             )
-            self.test_gate = self.codedeploy_controller.test_gate
             self.deployment_id: pulumi.Output[str | None] = (
                 self.codedeploy_controller.deployment.deployment_id
             )
@@ -133,7 +190,6 @@ class BlueGreenService(pulumi.ComponentResource):
                 codedeploy.deployment_group.deployment_group_name
             )
         else:
-            self.test_gate = self._test_gate(name, args, tags, None)
             self.ecs_controller = create_ecs_controller(
                 name,
                 args,
@@ -182,7 +238,7 @@ class BlueGreenService(pulumi.ComponentResource):
         name: str,
         args: BlueGreenServiceArgs,
         tags: dict[str, str],
-        deployment_group_arn: pulumi.Input[str] | None,
+        log_key_arn: pulumi.Input[str] | None,
     ) -> TestTrafficGate | None:
         """The test-traffic gate and the ALB rule that admits its probe; None when disabled."""
         if not args.test_gate_enabled:
@@ -194,9 +250,11 @@ class BlueGreenService(pulumi.ComponentResource):
                 subnet_ids=self.network.task_subnet_ids,
                 load_balancer_arn=self.load_balancer.load_balancer.arn,
                 test_listener_port=args.test_listener_port,
+                load_balancer_security_group_id=self.security_groups.load_balancer.id,
                 paths=args.gate_paths,
-                deployment_group_arn=deployment_group_arn,
                 log_retention_days=args.log_retention_days,
+                kms_key_id=log_key_arn,
+                permissions_boundary=args.permissions_boundary_arn,
                 tags=tags,
                 controller=args.deployment_controller,
             ),

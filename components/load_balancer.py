@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.access_logs import AccessLogs
 from components.args import BlueGreenServiceArgs
 
 #: TLS 1.3 with 1.2 fallback: AWS's recommended policy for new HTTPS listeners.
@@ -84,7 +85,9 @@ def create_load_balancer(
     security_group_id: pulumi.Input[str],
     tags: dict[str, str],
     parent: pulumi.Resource,
+    access_logs: AccessLogs | None = None,
 ) -> LoadBalancer:
+    """`access_logs`: the bucket the ALB writes its access logs to. Default None: no logs."""
     alb = aws.lb.LoadBalancer(
         f"{name}-alb",
         load_balancer_type="application",
@@ -92,8 +95,16 @@ def create_load_balancer(
         subnets=subnet_ids,
         security_groups=[security_group_id],
         drop_invalid_header_fields=True,
+        access_logs=(
+            aws.lb.LoadBalancerAccessLogsArgs(bucket=access_logs.bucket_name, enabled=True)
+            if access_logs
+            else None
+        ),
         tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        # ELB checks that it may write to the bucket when logging is switched on.
+        opts=pulumi.ResourceOptions(
+            parent=parent, depends_on=[access_logs.policy] if access_logs else None
+        ),
     )
     blue = _target_group(f"{name}-blue", args, vpc_id, tags, parent)
     green = _target_group(f"{name}-green", args, vpc_id, tags, parent)

@@ -20,6 +20,8 @@ from components.args import AutoscalingArgs, BlueGreenServiceArgs
 
 PROJECT = "ecs-blue-green"
 IMAGE_URI_ENV = "ECS_BLUE_GREEN_IMAGE_URI"
+#: Set by the platform's deployment settings: the boundary its deploy role requires.
+PERMISSIONS_BOUNDARY_ENV = "ECS_BLUE_GREEN_PERMISSIONS_BOUNDARY_ARN"
 DEFAULT_SERVICE_NAME = "web"
 
 
@@ -80,6 +82,13 @@ SETTINGS: tuple[Setting, ...] = (
     _setting("privateSubnetIds", list),
     _setting("deploymentController", str),
     _setting("ecsHooks", list),
+    _setting("accessLogsEnabled", bool),
+    _setting("accessLogsExpirationDays", int),
+    _setting("logEncryptionEnabled", bool),
+    _setting("flowLogsEnabled", bool),
+    _setting("flowLogsRetentionDays", int),
+    _setting("wafEnabled", bool),
+    _setting("permissionsBoundaryArn", str),
 )
 #: Values that Pulumi.yaml declares as defaults but that mean "not set".
 _UNSET: dict[str, tuple[Any, ...]] = {"deploymentTimeoutMinutes": (0,)}
@@ -162,6 +171,8 @@ def read_pulumi_config(
     `ECS_BLUE_GREEN_IMAGE_URI`, when set, wins over `imageUri`: in push-to-deploy runs the CI
     pipeline builds the image and the deployment's pre-run step passes its URI this way, so the
     runner needs no Docker daemon and no commit has to carry the tag.
+    `ECS_BLUE_GREEN_PERMISSIONS_BOUNDARY_ARN` likewise wins over `permissionsBoundaryArn`: the
+    platform that creates the deploy role knows the boundary that role requires.
     """
     getters: dict[type, Callable[[str], Any]] = {
         str: config.get,
@@ -175,6 +186,8 @@ def read_pulumi_config(
     }
     if environ.get(IMAGE_URI_ENV):
         values["imageUri"] = environ[IMAGE_URI_ENV]
+    if environ.get(PERMISSIONS_BOUNDARY_ENV):
+        values["permissionsBoundaryArn"] = environ[PERMISSIONS_BOUNDARY_ENV]
     return values
 
 

@@ -80,14 +80,23 @@ def create_task_definition(
     region: pulumi.Input[str],
     tags: dict[str, str],
     parent: pulumi.Resource,
+    kms_key_id: pulumi.Input[str] | None = None,
 ) -> TaskDefinition:
+    """`kms_key_id`: the customer-managed key of the log group. Default None: CloudWatch's
+    own encryption. Both roles carry `args.permissions_boundary_arn`."""
     child = pulumi.ResourceOptions(parent=parent)
+    boundary = args.permissions_boundary_arn
     log_group = aws.cloudwatch.LogGroup(
-        f"{name}-logs", retention_in_days=args.log_retention_days, tags=tags, opts=child
+        f"{name}-logs",
+        retention_in_days=args.log_retention_days,
+        kms_key_id=kms_key_id,
+        tags=tags,
+        opts=child,
     )
     execution_role = aws.iam.Role(
         f"{name}-execution-role",
         assume_role_policy=_ECS_TASKS_TRUST,
+        permissions_boundary=boundary,
         tags=tags,
         opts=child,
     )
@@ -99,7 +108,11 @@ def create_task_definition(
     )
     # The sample service calls no AWS API; grant the task role what your app needs.
     task_role = aws.iam.Role(
-        f"{name}-task-role", assume_role_policy=_ECS_TASKS_TRUST, tags=tags, opts=child
+        f"{name}-task-role",
+        assume_role_policy=_ECS_TASKS_TRUST,
+        permissions_boundary=boundary,
+        tags=tags,
+        opts=child,
     )
     definition = aws.ecs.TaskDefinition(
         f"{name}-task",

@@ -72,6 +72,8 @@ class TestTrafficGateArgs:
     """The Application Load Balancer with the test listener."""
     test_listener_port: int
     """The test listener's port, e.g. 8080."""
+    load_balancer_security_group_id: pulumi.Input[str]
+    """The ALB's security group: the probe's only egress is to it, on the test port."""
     paths: Sequence[str] = ("/health",)
     """Paths that must answer 2xx on every ALB address. Default: the health path."""
     attempts: int = 6
@@ -82,10 +84,6 @@ class TestTrafficGateArgs:
     timeout_seconds: int = 3
     """Per request (connect and read). Default 3 s: a health path answers in milliseconds,
     and a hanging green must fail fast rather than stall the release."""
-    deployment_group_arn: pulumi.Input[str] | None = None
-    """Scope of the gate's PutLifecycleEventHookExecutionStatus permission. Default None:
-    any deployment group (the action's resource is the group); pass the group's ARN to confine
-    the gate to its own releases."""
     log_retention_days: int = 14
     """Retention of both functions' logs. Default 14 days."""
     controller: Literal["CODE_DEPLOY", "ECS"] = "CODE_DEPLOY"
@@ -93,6 +91,10 @@ class TestTrafficGateArgs:
     (`gate.handler`, reports with PutLifecycleEventHookExecutionStatus) or ECS's
     POST_TEST_TRAFFIC_SHIFT hook (`ecs_hook.handler`, returns hookStatus and needs no
     CodeDeploy permission). Default CODE_DEPLOY."""
+    kms_key_id: pulumi.Input[str] | None = None
+    """Customer-managed KMS key of both log groups. Default None: CloudWatch's own encryption."""
+    permissions_boundary: str | None = None
+    """Permissions boundary of both roles. Default None: none (see docs/platform.md)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on every taggable resource."""
 
@@ -137,10 +139,7 @@ class TestTrafficGateArgs:
 
 
 def gate_policy_document(
-    probe_function_arn: str,
-    log_group_arn: str,
-    deployment_group_arn: str | None,
-    reports_to_codedeploy: bool = True,
+    probe_function_arn: str, log_group_arn: str, reports_to_codedeploy: bool = True
 ) -> str:
     """Least privilege for the gate: report to CodeDeploy (its CodeDeploy hook only), find the
     ALB's addresses, invoke the probe and nothing else, write its own log group."""
@@ -149,7 +148,9 @@ def gate_policy_document(
             "Sid": "ReportHookStatus",
             "Effect": "Allow",
             "Action": "codedeploy:PutLifecycleEventHookExecutionStatus",
-            "Resource": deployment_group_arn or "*",
+            # The action takes no resource: IAM's service reference lists none, so a
+            # statement naming the deployment group would never match.
+            "Resource": "*",
         }
     ]
     return json.dumps(
@@ -210,18 +211,22 @@ class TestTrafficGate(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        # The probe only ever requests the ALB's private addresses on the test port.
         self.probe_egress = aws.vpc.SecurityGroupEgressRule(
             f"{name}-probe-egress",
             security_group_id=self.probe_security_group.id,
-            ip_protocol="-1",
-            cidr_ipv4="0.0.0.0/0",
-            description="Probe requests; without a NAT only addresses inside the VPC answer",
+            ip_protocol="tcp",
+            from_port=args.test_listener_port,
+            to_port=args.test_listener_port,
+            referenced_security_group_id=args.load_balancer_security_group_id,
+            description="Probe requests to the load balancer's test listener",
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.probe_role = aws.iam.Role(
             f"{name}-probe",
             assume_role_policy=_LAMBDA_TRUST,
+            permissions_boundary=args.permissions_boundary,
             description="Test-traffic probe: network interfaces in the VPC and its logs",
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
@@ -236,6 +241,7 @@ class TestTrafficGate(pulumi.ComponentResource):
             f"{name}-probe",
             name_prefix=f"/aws/lambda/{name}-probe-",
             retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_id,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -265,6 +271,7 @@ class TestTrafficGate(pulumi.ComponentResource):
         self.gate_role = aws.iam.Role(
             f"{name}-gate",
             assume_role_policy=_LAMBDA_TRUST,
+            permissions_boundary=args.permissions_boundary,
             description="Test-traffic gate: CodeDeploy AfterAllowTestTraffic hook",
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
@@ -273,19 +280,16 @@ class TestTrafficGate(pulumi.ComponentResource):
             f"{name}-gate",
             name_prefix=f"/aws/lambda/{name}-gate-",
             retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_id,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.gate_policy = aws.iam.RolePolicy(
             f"{name}-gate",
             role=self.gate_role.id,
-            policy=pulumi.Output.all(
-                self.probe_function.arn,
-                self.gate_log_group.arn,
-                pulumi.Output.from_input(args.deployment_group_arn),
-            ).apply(
+            policy=pulumi.Output.all(self.probe_function.arn, self.gate_log_group.arn).apply(
                 lambda values: gate_policy_document(
-                    values[0], values[1], values[2], args.controller == "CODE_DEPLOY"
+                    values[0], values[1], args.controller == "CODE_DEPLOY"
                 )
             ),
             opts=pulumi.ResourceOptions(parent=self),

@@ -12,8 +12,10 @@ from components.test_traffic_gate import SOURCE_DIR, TestTrafficGate, TestTraffi
 from tests.harness import StackRun, run_program
 
 LB_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"
-GROUP_ARN = "arn:aws:codedeploy:eu-west-1:123456789012:deploymentgroup:web-app/web-group"
 FUNCTION = "aws:lambda/function:Function"
+ALB_SG = "sg-0alb"
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+BOUNDARY = "arn:aws:iam::123456789012:policy/pulumi-deploy-ecs-blue-green-dev-boundary"
 
 
 def _args(**change: Any) -> TestTrafficGateArgs:
@@ -22,6 +24,7 @@ def _args(**change: Any) -> TestTrafficGateArgs:
         "subnet_ids": ["subnet-a", "subnet-b"],
         "load_balancer_arn": LB_ARN,
         "test_listener_port": 8080,
+        "load_balancer_security_group_id": ALB_SG,
     } | change
     return TestTrafficGateArgs(**settings)
 
@@ -75,7 +78,17 @@ def test_probe_runs_in_the_vpc_with_its_own_security_group(run: StackRun) -> Non
     assert "environment" not in probe.inputs  # everything arrives in the gate's event
     assert group.inputs["vpcId"] == "vpc-0123"
     assert egress.inputs["securityGroupId"] == group.outputs["id"]
-    assert (egress.inputs["ipProtocol"], egress.inputs["cidrIpv4"]) == ("-1", "0.0.0.0/0")
+    # Only to the load balancer's security group, only on the test port.
+    assert {
+        k: egress.inputs.get(k)
+        for k in ("ipProtocol", "fromPort", "toPort", "referencedSecurityGroupId", "cidrIpv4")
+    } == {
+        "ipProtocol": "tcp",
+        "fromPort": 8080,
+        "toPort": 8080,
+        "referencedSecurityGroupId": ALB_SG,
+        "cidrIpv4": None,
+    }
 
 
 def test_both_functions_ship_one_archive_of_the_handler_files(run: StackRun) -> None:
@@ -136,15 +149,6 @@ def test_gate_role_is_least_privilege(run: StackRun) -> None:
     }
 
 
-def test_hook_reports_can_be_confined_to_one_deployment_group() -> None:
-    run = _run(_args(deployment_group_arn=GROUP_ARN))
-
-    (report,) = [
-        s for s in _policy(run, "gate-gate")["Statement"] if s["Sid"] == "ReportHookStatus"
-    ]
-    assert report["Resource"] == GROUP_ARN
-
-
 def test_functions_wait_for_their_permissions_and_log_to_retained_groups(run: StackRun) -> None:
     probe, gate = run.one(FUNCTION, "-probe"), run.one(FUNCTION, "gate-gate")
     vpc_access = run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "vpc-access")
@@ -157,6 +161,22 @@ def test_functions_wait_for_their_permissions_and_log_to_retained_groups(run: St
         assert function.inputs["loggingConfig"]["logGroup"] == log_group.outputs["name"]
         assert log_group.inputs["retentionInDays"] == 14
         assert log_group.inputs["namePrefix"] == f"/aws/lambda/web-test-gate-{suffix}-"
+
+
+def test_without_a_key_or_boundary_neither_is_set(run: StackRun) -> None:
+    for group in run.of_type("aws:cloudwatch/logGroup:LogGroup"):
+        assert "kmsKeyId" not in group.inputs
+    for role in run.of_type("aws:iam/role:Role"):
+        assert "permissionsBoundary" not in role.inputs
+
+
+def test_log_groups_take_the_key_and_roles_the_boundary() -> None:
+    run = _run(_args(kms_key_id=KEY_ARN, permissions_boundary=BOUNDARY))
+
+    groups = run.of_type("aws:cloudwatch/logGroup:LogGroup")
+    roles = run.of_type("aws:iam/role:Role")
+    assert [g.inputs["kmsKeyId"] for g in groups] == [KEY_ARN, KEY_ARN]
+    assert [r.inputs["permissionsBoundary"] for r in roles] == [BOUNDARY, BOUNDARY]
 
 
 def test_everything_is_a_tagged_child_of_the_component(run: StackRun) -> None:

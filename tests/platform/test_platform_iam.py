@@ -22,7 +22,7 @@ PROVIDER = "arn:aws:iam::123456789012:oidc-provider/api.pulumi.com/oidc"
 IMAGES = "arn:aws:ecr:eu-west-1:123456789012:repository/ecs-blue-green/web"
 
 
-def _scope(*, vpc: bool = True, images: str | None = IMAGES) -> Scope:
+def _scope(*, vpc: bool = True, images: str | None = IMAGES, stack: str = "dev") -> Scope:
     return Scope(
         account="123456789012",
         region="eu-west-1",
@@ -30,6 +30,9 @@ def _scope(*, vpc: bool = True, images: str | None = IMAGES) -> Scope:
         attachable_policy_arns=DEFAULT_ATTACHABLE_POLICIES,
         allow_vpc_management=vpc,
         image_repository_arn=images,
+        project="ecs-blue-green",
+        stack=stack,
+        boundary_name=f"pulumi-deploy-ecs-blue-green-{stack}-boundary",
     )
 
 
@@ -83,32 +86,63 @@ def test_every_policy_fits_a_managed_policy(vpc: bool) -> None:
         assert size <= MANAGED_POLICY_MAX_CHARS, (name, size)
 
 
-#: The statements whose Resource is "*", each for a reason documented in permissions.py.
+#: The allow statements whose Resource is "*", each for a reason documented in permissions.py.
 UNSCOPED = {
     "EcsTaskDefinitionsAcceptNoResource",
     "EcrLoginAcceptsNoResource",
     "AutoScalingHasNoNamedArns",
     "DeploymentTargetsHaveNoNamedArns",
     "DescribeWhatTheStackUses",
+    "KmsAndWafCallsAcceptNoResource",
+    "LogKeysCreatedTaggedForTheStack",
+}
+#: EC2 and KMS have ID-based ARNs: their allows are limited by the stack's tags instead.
+TAG_SCOPED = {"Ec2ChangesOnlyToResourcesTaggedForTheStack", "LogKeysTaggedForTheStack"}
+REQUEST_TAG_SCOPED = {"NewRulesTaggedForTheStack"}
+#: Creates (nothing existing changes), untagged leftovers and rules of tagged groups.
+ACCOUNT_AND_REGION = {
+    "Ec2CreatesChangeNothingThatExists": "*",
+    "Ec2TagsOnlyWhileCreating": "*",
+    "UntaggedRulesOfTaggedGroups": "security-group-rule/*",
+    "LambdaLeftoverInterfacesCarryNoTags": "network-interface/*",
 }
 
 
 def test_writes_are_scoped_to_the_name_prefix_or_explained() -> None:
     for statement in _statements(_scope()):
-        actions, resources = statement["Action"], statement["Resource"]
-        assert "*" not in actions, statement["Sid"]
-        assert "iam:*" not in actions, statement["Sid"]
+        if statement["Effect"] == "Deny":
+            continue
+        sid, actions, resources = statement["Sid"], statement["Action"], statement["Resource"]
+        assert "*" not in actions, sid
+        assert "iam:*" not in actions, sid
         if resources == ["*"]:
-            assert statement["Sid"] in UNSCOPED
-        elif statement["Sid"] in ("SecurityGroupsHaveIdArnsOnly", "VpcResourcesHaveIdArnsOnly"):
-            assert resources == ["arn:aws:ec2:eu-west-1:123456789012:*"]
-        elif statement["Sid"] == "WaitForTheCiImage":
+            assert sid in UNSCOPED
+        elif sid in TAG_SCOPED:
+            assert statement["Condition"] == {
+                "StringEquals": {
+                    "aws:ResourceTag/app:stack": "dev",
+                    "aws:ResourceTag/app:project": "ecs-blue-green",
+                }
+            }
+        elif sid in REQUEST_TAG_SCOPED:
+            assert statement["Condition"] == {
+                "StringEquals": {
+                    "aws:RequestTag/app:stack": "dev",
+                    "aws:RequestTag/app:project": "ecs-blue-green",
+                }
+            }
+        elif sid in ACCOUNT_AND_REGION:
+            assert resources == [f"arn:aws:ec2:eu-west-1:123456789012:{ACCOUNT_AND_REGION[sid]}"]
+        elif sid == "WaitForTheCiImage":
             assert resources == [IMAGES]
-        elif statement["Sid"] == "ServiceLinkedRolesOnFirstUse":
+        elif sid == "ServiceLinkedRolesOnFirstUse":
             assert set(statement["Condition"]["StringEquals"]) == {"iam:AWSServiceName"}
+        elif sid in ("AccessLogBucketsNamedForTheStack", "LogKeyAliasesNamedForTheStack"):
+            assert all("web-dev-*" in r for r in resources), sid
         else:
             named = [r for r in resources if "CodeDeployDefault" not in r]
-            assert all("web-*" in r for r in named), statement["Sid"]
+            named = [r for r in named if "managedruleset" not in r]
+            assert all("web-*" in r for r in named), sid
 
 
 def test_account_wide_reads_are_describe_and_list_only() -> None:
@@ -121,7 +155,9 @@ def test_account_wide_reads_are_describe_and_list_only() -> None:
 
 def test_roles_are_passed_only_to_the_services_that_run_them() -> None:
     by_sid = {s["Sid"]: s for s in _statements(_scope())}
-    passing = [s for s in by_sid.values() if "iam:PassRole" in s["Action"]]
+    passing = [
+        s for s in by_sid.values() if "iam:PassRole" in s["Action"] and s["Effect"] == "Allow"
+    ]
 
     assert [s["Sid"] for s in passing] == ["PassRolesOnlyToTheServicesThatRunThem"]
     assert passing[0]["Resource"] == ["arn:aws:iam::123456789012:role/web-*"]
@@ -130,7 +166,12 @@ def test_roles_are_passed_only_to_the_services_that_run_them() -> None:
     }
     attach = by_sid["AttachOnlyListedManagedPolicies"]
     assert attach["Condition"] == {
-        "ArnEquals": {"iam:PolicyARN": list(DEFAULT_ATTACHABLE_POLICIES)}
+        "ArnEquals": {
+            "iam:PolicyARN": list(DEFAULT_ATTACHABLE_POLICIES),
+            "iam:PermissionsBoundary": (
+                "arn:aws:iam::123456789012:policy/pulumi-deploy-ecs-blue-green-dev-boundary"
+            ),
+        }
     }
 
 

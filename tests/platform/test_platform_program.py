@@ -8,6 +8,7 @@ import pulumi
 import pytest
 
 from platform_stack.config import ConfigError
+from platform_stack.permissions import POLICY_NAMES
 from tests.harness import ACCOUNT, REGION, StackRun
 from tests.platform.support import NAMESPACE, PlatformMocks, example_config, run_platform
 
@@ -73,7 +74,7 @@ def test_deploy_role_gets_its_stack_policies_attached(example: StackRun, stack: 
 
     assert {a.inputs["role"] for a in attachments} == {f"pulumi-deploy-ecs-blue-green-{stack}"}
     assert {a.inputs["policyArn"] for a in attachments} == set(policies)
-    assert len(policies) == 5
+    assert len(policies) == len(POLICY_NAMES)
     resources = json.dumps(list(policies.values()))
     assert "role/web-*" in resources
     # The pre-run command polls the CI image repository with the deploy role.
@@ -125,6 +126,36 @@ def test_deployment_settings_use_the_stack_role_through_oidc(example: StackRun, 
     (command,) = context["preRunCommands"]
     assert f"AWS_ROLE_ARN:-{role.outputs['arn']}" in command
     assert f'uri={REPOSITORY_URL}":$tag"' in command
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_each_stack_gets_its_boundary_and_hands_it_to_the_program(
+    example: StackRun, stack: str
+) -> None:
+    boundary = example.one("aws:iam/policy:Policy", f"{stack}-boundary")
+    settings = example.one(SETTINGS, stack)
+    deploy_policies = json.dumps(
+        [
+            json.loads(p.inputs["policy"])
+            for p in example.of_type("aws:iam/policy:Policy")
+            if p.name.startswith(f"{stack}-deploy-")
+        ]
+    )
+
+    assert boundary.inputs["name"] == f"pulumi-deploy-ecs-blue-green-{stack}-boundary"
+    # Not attached to the deploy role: it bounds the roles the deployment creates.
+    attached = {
+        a.inputs["policyArn"]
+        for a in example.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    }
+    assert boundary.outputs["arn"] not in attached
+    assert settings.inputs["operationContext"]["environmentVariables"] == {
+        "ECS_BLUE_GREEN_PERMISSIONS_BOUNDARY_ARN": boundary.outputs["arn"]
+    }
+    # The deploy role's conditions name this stack's boundary, not another stack's.
+    assert boundary.outputs["arn"] in deploy_policies
+    other = "prod" if stack == "dev" else "dev"
+    assert f"{other}-boundary" not in deploy_policies
 
 
 def test_policy_groups_make_prod_mandatory_and_dev_advisory(example: StackRun) -> None:

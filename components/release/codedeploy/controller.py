@@ -6,7 +6,7 @@ were split see no replacement.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -40,12 +40,12 @@ def create_codedeploy_controller(
     lb: LoadBalancer,
     alarm_names: Sequence[pulumi.Input[str]],
     region: pulumi.Input[str],
-    test_gate: Callable[[pulumi.Input[str] | None], TestTrafficGate | None],
+    test_gate: TestTrafficGate | None,
     tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> CodeDeployController:
-    """`test_gate(deployment_group_arn)` builds the gate when enabled: the group's ARN scopes
-    the gate's permission to report to CodeDeploy."""
+    """The deployment group and the release resource; `test_gate`, when enabled, becomes the
+    AfterAllowTestTraffic hook."""
     codedeploy = create_codedeploy(
         name,
         args,
@@ -57,9 +57,8 @@ def create_codedeploy_controller(
         parent=parent,
     )
     hooks: dict[str, pulumi.Input[str]] = dict(args.hooks)
-    gate = test_gate(codedeploy.deployment_group.arn)
-    if gate is not None:
-        hooks["AfterAllowTestTraffic"] = gate.function_arn
+    if test_gate is not None:
+        hooks["AfterAllowTestTraffic"] = test_gate.function_arn
     hook_permission = (
         [allow_hook_invocation(name, codedeploy.role, list(hooks.values()))] if hooks else []
     )
@@ -82,4 +81,4 @@ def create_codedeploy_controller(
             depends_on=[ecs.service, codedeploy.deployment_group, *hook_permission],
         ),
     )
-    return CodeDeployController(codedeploy, gate, deployment)
+    return CodeDeployController(codedeploy, test_gate, deployment)

@@ -42,6 +42,7 @@ def create_codedeploy(
     role = aws.iam.Role(
         f"{name}-codedeploy-role",
         assume_role_policy=service_trust_policy("codedeploy.amazonaws.com"),
+        permissions_boundary=args.permissions_boundary_arn,
         tags=tags,
         opts=child,
     )

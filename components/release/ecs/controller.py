@@ -55,7 +55,9 @@ def create_ecs_controller(
         tags=tags,
         parent=parent,
     )
-    lb_role, lb_policy = create_load_balancer_role(name, tags, parent)
+    lb_role, lb_policy = create_load_balancer_role(
+        name, tags, parent, args.permissions_boundary_arn
+    )
     depends_on: list[pulumi.Resource] = [rules.production, rules.test, lb_policy]
 
     lambdas: dict[str, pulumi.Input[str]] = dict(args.ecs_hooks)
@@ -64,7 +66,9 @@ def create_ecs_controller(
     hook_role: aws.iam.Role | None = None
     lifecycle_hooks = []
     if lambdas:
-        hook_role, hook_policy = hooks.create_hook_role(name, list(lambdas.values()), tags, parent)
+        hook_role, hook_policy = hooks.create_hook_role(
+            name, list(lambdas.values()), tags, parent, args.permissions_boundary_arn
+        )
         depends_on.append(hook_policy)
         lifecycle_hooks = hooks.lambda_hooks(lambdas, hook_role.arn)
     if args.approval_wait_minutes > 0:

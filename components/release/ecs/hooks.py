@@ -29,12 +29,14 @@ def create_hook_role(
     hook_arns: list[pulumi.Input[str]],
     tags: dict[str, str],
     parent: pulumi.Resource,
+    permissions_boundary: str | None = None,
 ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
     """The role ECS assumes to invoke the hook Lambdas, and its invoke-only policy."""
     role = aws.iam.Role(
         f"{name}-ecs-hook-role",
         assume_role_policy=service_trust_policy("ecs.amazonaws.com"),
         description="ECS blue/green: invokes the deployment lifecycle hooks",
+        permissions_boundary=permissions_boundary,
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )

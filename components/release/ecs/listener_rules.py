@@ -108,13 +108,17 @@ def create_listener_rules(
 
 
 def create_load_balancer_role(
-    name: str, tags: dict[str, str], parent: pulumi.Resource
+    name: str,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+    permissions_boundary: str | None = None,
 ) -> tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]:
     """The role ECS assumes to rewrite the listener rules and register targets."""
     role = aws.iam.Role(
         f"{name}-ecs-lb-role",
         assume_role_policy=service_trust_policy("ecs.amazonaws.com"),
         description="ECS blue/green: shifts traffic between the target groups",
+        permissions_boundary=permissions_boundary,
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )

@@ -185,6 +185,11 @@ def deploy_role_name(project: str, stack: str) -> str:
     return f"pulumi-deploy-{project}-{stack}"[:64]
 
 
+def boundary_policy_name(project: str, stack: str) -> str:
+    """Managed policy every role of `stack` must carry as its permissions boundary."""
+    return f"{deploy_role_name(project, stack)}-boundary"
+
+
 def image_push_role_name(project: str) -> str:
     """IAM role the image workflow assumes through GitHub's OIDC provider."""
     return f"github-image-push-{project}"[:64]
@@ -339,6 +344,7 @@ def _check_prefixes_spare_platform(
     """A deploy role may write to every resource named `<namePrefix>*`: the platform's own
     roles and image repository must not be among them."""
     platform_names = [deploy_role_name(project, s.name) for s in stacks]
+    platform_names += [boundary_policy_name(project, s.name) for s in stacks]
     platform_names += [image_push_role_name(project), image_repository]
     for stack in stacks:
         clash = [n for n in platform_names if n.startswith(stack.name_prefix)]

@@ -7,10 +7,15 @@ Uses the `github` block although pulumi-pulumiservice 1.5 marks it deprecated in
 
 from __future__ import annotations
 
+from typing import Final
+
 import pulumi
 import pulumi_pulumiservice as pulumiservice
 
 from platform_stack.config import PlatformConfig, StackSettings
+
+#: Read by the application program (components/stack_config.py PERMISSIONS_BOUNDARY_ENV).
+PERMISSIONS_BOUNDARY_VARIABLE: Final = "ECS_BLUE_GREEN_PERMISSIONS_BOUNDARY_ARN"
 
 
 def path_filters(config: PlatformConfig, stack: StackSettings) -> list[str]:
@@ -37,7 +42,10 @@ def create_deployment_settings(
     stack: StackSettings,
     role_arn: pulumi.Output[str],
     pre_run_commands: pulumi.Input[list[str]] | None,
+    boundary_arn: pulumi.Input[str],
 ) -> pulumiservice.DeploymentSettings:
+    """`boundary_arn` reaches the program as `ECS_BLUE_GREEN_PERMISSIONS_BOUNDARY_ARN`: the
+    deploy role may create roles only with it, so the program must set it on every role."""
     operation_context: pulumiservice.DeploymentSettingsOperationContextArgsDict = {
         "oidc": {
             "aws": {
@@ -50,6 +58,7 @@ def create_deployment_settings(
         # A release takes minutes (CodeDeploy shifts traffic, then waits to terminate blue);
         # pushes that queue up meanwhile collapse into one update of the newest commit.
         "options": {"skip_intermediate_deployments": True},
+        "environment_variables": {PERMISSIONS_BOUNDARY_VARIABLE: boundary_arn},
     }
     if pre_run_commands is not None:
         operation_context["pre_run_commands"] = pre_run_commands

@@ -1,17 +1,28 @@
 """What the application stack's `pulumi up` may do in AWS: IAM policy documents, no resources.
 
-Writes are scoped to resources whose names start with the stack's name prefix wherever the
-service has name-based ARNs (ECS, ECR, ELB, CodeDeploy, Lambda, CloudWatch alarms, logs, IAM).
-Where it is broader, the statement says why: EC2 networking and Application Auto Scaling have
-only ID-based ARNs, several describe/list/register calls accept no resource, and the provider
-refreshes everything it manages. Reads are account-wide and limited to the services the stack
-uses.
+Three layers keep one stack's deploy role inside its own stack:
+
+- names: writes are scoped to resources whose names start with the stack's name prefix wherever
+  the service has name-based ARNs (ECS, ECR, ELB, CodeDeploy, Lambda, CloudWatch alarms, logs,
+  IAM); S3 buckets and KMS aliases, which take no tag conditions, carry the stack in the name;
+- tags: the `isolation` policy denies every action on a resource tagged for another stack or
+  project (`aws:ResourceTag/app:stack`, `app:project`, which the component sets on everything),
+  and tagging anything for them; EC2, whose ARNs are IDs only, may change or delete only
+  resources tagged for the stack;
+- the permissions boundary (`boundary_policy`): every role the deploy role creates or edits must
+  carry it, and it caps those roles at what the component's roles need, with no IAM writes, so
+  a deployment cannot write itself a more powerful role.
+
+Where a statement is broader, it says why: several describe/list/register calls accept no
+resource, Application Auto Scaling has generated IDs, and the provider refreshes everything it
+manages. Reads are account-wide and limited to the services the stack uses.
 
 Policies are split by concern, each under the 6,144-character limit of a managed policy.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -23,6 +34,7 @@ PASSED_TO_SERVICES: Final = (
     "codedeploy.amazonaws.com",
     "lambda.amazonaws.com",
     "ecs.amazonaws.com",
+    "vpc-flow-logs.amazonaws.com",
 )
 #: Service-linked roles an account gets on first use of ECS, load balancers and ECS scaling.
 SERVICE_LINKED_ROLE_SERVICES: Final = (
@@ -31,7 +43,52 @@ SERVICE_LINKED_ROLE_SERVICES: Final = (
     "ecs.application-autoscaling.amazonaws.com",
 )
 MANAGED_POLICY_MAX_CHARS: Final = 6144
-POLICY_NAMES: Final = ("compute", "network", "release", "iam", "read")
+POLICY_NAMES: Final = ("compute", "network", "release", "iam", "read", "audit", "isolation")
+#: Tags the component puts on every taggable resource (components/args.py `tags_for`).
+STACK_TAG: Final = "app:stack"
+PROJECT_TAG: Final = "app:project"
+#: IAM writes, by verb. A role under the boundary may do none of them; `iam:PassRole` is not
+#: among them (the CodeDeploy role passes the task roles to ECS).
+IAM_WRITE_ACTIONS: Final = tuple(
+    f"iam:{verb}*"
+    for verb in (
+        "Add", "Attach", "Change", "Create", "Deactivate", "Delete", "Detach", "Enable", "Put",
+        "Remove", "Reset", "Resync", "Set", "Tag", "Untag", "Update", "Upload",
+    )
+)  # fmt: skip
+#: What the component's roles do at run time (AmazonECSTaskExecutionRolePolicy,
+#: AWSLambdaVPCAccessExecutionRole, AWSCodeDeployRoleForECS, the test gate's and the flow
+#: logs' inline policies): the most any role under the boundary can ever be granted.
+RUNTIME_ACTIONS: Final = (
+    "ecr:GetAuthorizationToken",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:BatchGetImage",
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "logs:DescribeLogGroups",
+    "logs:DescribeLogStreams",
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+    "ecs:DescribeServices",
+    "ecs:CreateTaskSet",
+    "ecs:UpdateServicePrimaryTaskSet",
+    "ecs:DeleteTaskSet",
+    "elasticloadbalancing:Describe*",
+    "elasticloadbalancing:ModifyListener",
+    "elasticloadbalancing:ModifyRule",
+    "lambda:InvokeFunction",
+    "cloudwatch:DescribeAlarms",
+    "sns:Publish",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "codedeploy:PutLifecycleEventHookExecutionStatus",
+)
 
 Statement = dict[str, Any]
 Document = dict[str, Any]
@@ -48,6 +105,12 @@ class Scope:
     allow_vpc_management: bool
     image_repository_arn: str | None
     """The CI-built image repository the pre-run command polls; None when the stack builds."""
+    project: str
+    """The application's Pulumi project: the `app:project` tag of its resources."""
+    stack: str
+    """The application stack: the `app:stack` tag of its resources."""
+    boundary_name: str
+    """Name of the managed policy every role the deploy role creates must carry."""
 
     def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         region = self.region if regional else ""
@@ -57,11 +120,35 @@ class Scope:
     def ec2_any(self) -> str:
         return self.arn("ec2", "*")
 
+    @property
+    def boundary_arn(self) -> str:
+        return self.arn("iam", f"policy/{self.boundary_name}", regional=False)
+
+    @property
+    def stack_part(self) -> str:
+        """The stack in S3 bucket and KMS alias names (lowercase; S3 allows no '_' or '.'),
+        as components/access_logs.py `access_log_bucket_prefix` writes it."""
+        return re.sub(r"[^a-z0-9-]", "-", self.stack.lower())
+
+    @property
+    def stack_tags(self) -> dict[str, str]:
+        return {STACK_TAG: self.stack, PROJECT_TAG: self.project}
+
+    def tagged_for_the_stack(self) -> dict[str, dict[str, str]]:
+        """Condition: the resource carries this stack's tags."""
+        return {"StringEquals": {f"aws:ResourceTag/{k}": v for k, v in self.stack_tags.items()}}
+
 
 def _allow(sid: str, actions: list[str], resources: list[str], **condition: Any) -> Statement:
     statement: Statement = {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
     if condition:
         statement["Condition"] = condition
+    return statement
+
+
+def _deny(sid: str, actions: list[str], resources: list[str], **condition: Any) -> Statement:
+    statement = _allow(sid, actions, resources, **condition)
+    statement["Effect"] = "Deny"
     return statement
 
 
@@ -82,15 +169,11 @@ def compute_policy(scope: Scope) -> Document:
                 scope.arn("ecs", f"task-definition/{p}*:*"),
             ],
         ),
-        # Registering and deregistering revisions accept no resource ARN; what a revision may
-        # run is still bounded by iam:PassRole below.
+        # Deregistering and describing revisions accept no resource ARN (registering takes
+        # the family's, above); what a revision may run is bounded by iam:PassRole below.
         _allow(
             "EcsTaskDefinitionsAcceptNoResource",
-            [
-                "ecs:RegisterTaskDefinition",
-                "ecs:DeregisterTaskDefinition",
-                "ecs:DescribeTaskDefinition",
-            ],
+            ["ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition"],
             ["*"],
         ),
         _allow("EcrNamedRepositories", ["ecr:*"], [scope.arn("ecr", f"repository/{p}*")]),
@@ -124,10 +207,78 @@ def compute_policy(scope: Scope) -> Document:
     return _document(*statements)
 
 
+#: EC2 calls that create; they change nothing that exists. Tags come with the create call, so
+#: `ec2:CreateTags` is allowed there (`ec2:CreateAction`).
+EC2_CREATE_ACTIONS: Final = (
+    "ec2:CreateSecurityGroup",
+    "ec2:CreateFlowLogs",
+)
+VPC_CREATE_ACTIONS: Final = (
+    "ec2:CreateVpc",
+    "ec2:CreateSubnet",
+    "ec2:CreateRouteTable",
+    "ec2:CreateInternetGateway",
+    "ec2:CreateNatGateway",
+    "ec2:AllocateAddress",
+)
+#: EC2 calls that change or delete what exists: only on resources tagged for the stack.
+EC2_CHANGE_ACTIONS: Final = (
+    "ec2:DeleteSecurityGroup",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:RevokeSecurityGroupIngress",
+    "ec2:RevokeSecurityGroupEgress",
+    "ec2:ModifySecurityGroupRules",
+    "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+    "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+    "ec2:DeleteFlowLogs",
+    "ec2:CreateTags",
+    "ec2:DeleteTags",
+)
+VPC_CHANGE_ACTIONS: Final = (
+    "ec2:DeleteVpc",
+    "ec2:ModifyVpcAttribute",
+    "ec2:DeleteSubnet",
+    "ec2:ModifySubnetAttribute",
+    "ec2:DeleteRouteTable",
+    "ec2:CreateRoute",
+    "ec2:DeleteRoute",
+    "ec2:ReplaceRoute",
+    "ec2:AssociateRouteTable",
+    "ec2:DisassociateRouteTable",
+    "ec2:ReplaceRouteTableAssociation",
+    "ec2:DeleteInternetGateway",
+    "ec2:AttachInternetGateway",
+    "ec2:DetachInternetGateway",
+    "ec2:DeleteNatGateway",
+    "ec2:ReleaseAddress",
+    "ec2:DisassociateAddress",
+)
+#: Security-group rules the component creates as separate resources carry no tags; of the rule
+#: calls only this one also authorises the rule itself (the group is checked in the same
+#: request, against its tags).
+RULE_CHANGE_ACTIONS: Final = ("ec2:ModifySecurityGroupRules",)
+#: Adding rules changes the group (checked by its tags); with TagSpecifications EC2 also
+#: authorises the new rule.
+RULE_CREATES: Final = ("ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress")
+
+
 def network_policy(scope: Scope) -> Document:
-    """Load balancers, security groups and, when allowed, the VPC."""
+    """Load balancers, security groups, flow logs and, when allowed, the VPC.
+
+    EC2 has ID-based ARNs only, so its writes are limited by tags: creating is allowed in the
+    account and region, changing and deleting only what is tagged for this stack (awsx tags the
+    VPC, subnets, route tables, gateways and EIPs with the component's tags: pulumi-awsx
+    awsx/ec2/vpc.ts).
+    """
     p = scope.name_prefix
-    statements = [
+    creates = list(EC2_CREATE_ACTIONS) + (
+        list(VPC_CREATE_ACTIONS) if scope.allow_vpc_management else []
+    )
+    changes = list(EC2_CHANGE_ACTIONS) + (
+        list(VPC_CHANGE_ACTIONS) if scope.allow_vpc_management else []
+    )
+    return _document(
         _allow(
             "LoadBalancersNamedWithThePrefix",
             ["elasticloadbalancing:*"],
@@ -138,62 +289,43 @@ def network_policy(scope: Scope) -> Document:
                 scope.arn("elasticloadbalancing", f"targetgroup/{p}*/*"),
             ],
         ),
-        # Security groups and their rules have ID-based ARNs only: scoped to account and region.
-        # Deleting the test-traffic probe's security group first removes the network
-        # interfaces its VPC Lambda function leaves behind.
+        _allow("Ec2CreatesChangeNothingThatExists", creates, [scope.ec2_any]),
         _allow(
-            "SecurityGroupsHaveIdArnsOnly",
-            [
-                "ec2:CreateSecurityGroup",
-                "ec2:DeleteSecurityGroup",
-                "ec2:AuthorizeSecurityGroupIngress",
-                "ec2:AuthorizeSecurityGroupEgress",
-                "ec2:RevokeSecurityGroupIngress",
-                "ec2:RevokeSecurityGroupEgress",
-                "ec2:ModifySecurityGroupRules",
-                "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
-                "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
-                "ec2:CreateTags",
-                "ec2:DeleteTags",
-                "ec2:DetachNetworkInterface",
-                "ec2:DeleteNetworkInterface",
-            ],
+            "Ec2TagsOnlyWhileCreating",
+            ["ec2:CreateTags"],
             [scope.ec2_any],
+            # ec2:CreateAction names the call without the service prefix.
+            StringEquals={
+                "ec2:CreateAction": [a.removeprefix("ec2:") for a in creates + list(RULE_CREATES)]
+            },
         ),
-    ]
-    if scope.allow_vpc_management:
-        statements.append(
-            _allow(
-                "VpcResourcesHaveIdArnsOnly",
-                [
-                    "ec2:CreateVpc",
-                    "ec2:DeleteVpc",
-                    "ec2:ModifyVpcAttribute",
-                    "ec2:CreateSubnet",
-                    "ec2:DeleteSubnet",
-                    "ec2:ModifySubnetAttribute",
-                    "ec2:CreateRouteTable",
-                    "ec2:DeleteRouteTable",
-                    "ec2:CreateRoute",
-                    "ec2:DeleteRoute",
-                    "ec2:ReplaceRoute",
-                    "ec2:AssociateRouteTable",
-                    "ec2:DisassociateRouteTable",
-                    "ec2:ReplaceRouteTableAssociation",
-                    "ec2:CreateInternetGateway",
-                    "ec2:DeleteInternetGateway",
-                    "ec2:AttachInternetGateway",
-                    "ec2:DetachInternetGateway",
-                    "ec2:CreateNatGateway",
-                    "ec2:DeleteNatGateway",
-                    "ec2:AllocateAddress",
-                    "ec2:ReleaseAddress",
-                    "ec2:DisassociateAddress",
-                ],
-                [scope.ec2_any],
-            )
-        )
-    return _document(*statements)
+        # A rule created with tags is itself authorised, as a new resource with request tags.
+        _allow(
+            "NewRulesTaggedForTheStack",
+            list(RULE_CREATES),
+            [scope.arn("ec2", "security-group-rule/*")],
+            StringEquals={f"aws:RequestTag/{k}": v for k, v in scope.stack_tags.items()},
+        ),
+        _allow(
+            "Ec2ChangesOnlyToResourcesTaggedForTheStack",
+            changes,
+            [scope.ec2_any],
+            **scope.tagged_for_the_stack(),
+        ),
+        _allow(
+            "UntaggedRulesOfTaggedGroups",
+            list(RULE_CHANGE_ACTIONS),
+            [scope.arn("ec2", "security-group-rule/*")],
+        ),
+        # The network interfaces a VPC Lambda function leaves behind carry no tags; the
+        # provider deletes them before the probe's security group (terraform-provider-aws
+        # security_group.go, deleteLambdaENIs). An interface in use cannot be deleted.
+        _allow(
+            "LambdaLeftoverInterfacesCarryNoTags",
+            ["ec2:DetachNetworkInterface", "ec2:DeleteNetworkInterface"],
+            [scope.arn("ec2", "network-interface/*")],
+        ),
+    )
 
 
 def release_policy(scope: Scope) -> Document:
@@ -242,20 +374,31 @@ def release_policy(scope: Scope) -> Document:
     )
 
 
+#: Role writes whose authorisation carries `iam:PermissionsBoundary` (the role's boundary after
+#: the call): allowed only with the stack's boundary.
+BOUNDED_ROLE_WRITES: Final = (
+    "iam:CreateRole",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+)
+
+
 def iam_policy(scope: Scope) -> Document:
     """The roles the application creates, and handing them to the services that use them.
 
-    Broader than the rest by nature: a role that can create roles and put inline policies on
-    them can grant those roles anything. Attaching managed policies is limited to
-    `attachable_policy_arns`, and passing roles to `PASSED_TO_SERVICES`; a permissions
-    boundary would close the inline-policy path (see docs/platform.md).
+    A role that may create roles and put inline policies on them could grant them anything;
+    the boundary closes that: creating a role, writing or attaching its policies and setting its
+    boundary are allowed only when the role's boundary is `boundary_arn`, and removing or
+    changing a boundary is denied. Attaching managed policies is further limited to
+    `attachable_policy_arns`, passing roles to `PASSED_TO_SERVICES`.
     """
     roles = scope.arn("iam", f"role/{scope.name_prefix}*", regional=False)
+    with_the_boundary = {"iam:PermissionsBoundary": scope.boundary_arn}
     return _document(
         _allow(
             "RolesNamedWithThePrefix",
             [
-                "iam:CreateRole",
                 "iam:DeleteRole",
                 "iam:GetRole",
                 "iam:UpdateRole",
@@ -264,9 +407,7 @@ def iam_policy(scope: Scope) -> Document:
                 "iam:TagRole",
                 "iam:UntagRole",
                 "iam:ListRoleTags",
-                "iam:PutRolePolicy",
                 "iam:GetRolePolicy",
-                "iam:DeleteRolePolicy",
                 "iam:ListRolePolicies",
                 "iam:ListAttachedRolePolicies",
                 "iam:ListInstanceProfilesForRole",
@@ -274,10 +415,16 @@ def iam_policy(scope: Scope) -> Document:
             [roles],
         ),
         _allow(
+            "RoleWritesOnlyWithTheBoundary",
+            list(BOUNDED_ROLE_WRITES),
+            [roles],
+            ArnEquals=with_the_boundary,
+        ),
+        _allow(
             "AttachOnlyListedManagedPolicies",
             ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
             [roles],
-            ArnEquals={"iam:PolicyARN": list(scope.attachable_policy_arns)},
+            ArnEquals={"iam:PolicyARN": list(scope.attachable_policy_arns)} | with_the_boundary,
         ),
         _allow(
             "PassRolesOnlyToTheServicesThatRunThem",
@@ -290,6 +437,26 @@ def iam_policy(scope: Scope) -> Document:
             ["iam:CreateServiceLinkedRole"],
             [scope.arn("iam", "role/aws-service-role/*", regional=False)],
             StringEquals={"iam:AWSServiceName": list(SERVICE_LINKED_ROLE_SERVICES)},
+        ),
+        # Explicit denies also hold against any broader policy someone attaches later.
+        _deny(
+            "NoRoleWritesWithoutTheBoundary",
+            [*BOUNDED_ROLE_WRITES, "iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+            ["*"],
+            ArnNotEquals=with_the_boundary,
+        ),
+        _deny("BoundariesAreNeverRemoved", ["iam:DeleteRolePermissionsBoundary"], ["*"]),
+        _deny(
+            "TheBoundaryIsNotEditable",
+            [
+                "iam:CreatePolicyVersion",
+                "iam:DeletePolicy",
+                "iam:DeletePolicyVersion",
+                "iam:SetDefaultPolicyVersion",
+                "iam:TagPolicy",
+                "iam:UntagPolicy",
+            ],
+            [scope.boundary_arn],
         ),
     )
 
@@ -315,9 +482,182 @@ def read_policy(scope: Scope) -> Document:
     )
 
 
+def audit_policy(scope: Scope) -> Document:
+    """The access-log bucket, the log encryption key and the optional WAF web ACL."""
+    p = scope.name_prefix
+    own = f"{p}{scope.stack_part}-"
+    return _document(
+        # S3 bucket actions take no tag conditions: the bucket name carries the stack.
+        _allow(
+            "AccessLogBucketsNamedForTheStack",
+            ["s3:*"],
+            [f"arn:aws:s3:::{own}*"],
+        ),
+        _allow(
+            "LogKeysCreatedTaggedForTheStack",
+            ["kms:CreateKey", "kms:TagResource"],
+            ["*"],
+            StringEquals={f"aws:RequestTag/{k}": v for k, v in scope.stack_tags.items()},
+        ),
+        _allow(
+            "LogKeysTaggedForTheStack",
+            [
+                "kms:DescribeKey",
+                "kms:GetKeyPolicy",
+                "kms:PutKeyPolicy",
+                "kms:GetKeyRotationStatus",
+                "kms:EnableKeyRotation",
+                "kms:ListResourceTags",
+                "kms:TagResource",
+                "kms:UntagResource",
+                "kms:UpdateKeyDescription",
+                "kms:ScheduleKeyDeletion",
+                "kms:CreateAlias",
+                "kms:DeleteAlias",
+            ],
+            [scope.arn("kms", "key/*")],
+            **scope.tagged_for_the_stack(),
+        ),
+        # Aliases take no tag conditions either: their name carries the stack.
+        _allow(
+            "LogKeyAliasesNamedForTheStack",
+            ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
+            [scope.arn("kms", f"alias/{own}*")],
+        ),
+        _allow(
+            "WebAclsNamedWithThePrefix",
+            ["wafv2:*"],
+            [
+                scope.arn("wafv2", f"regional/webacl/{p}*/*"),
+                # CreateWebACL and UpdateWebACL also authorise the managed rule groups used;
+                # AssociateWebACL and GetWebACLForResource the load balancer (tagged: see
+                # isolation_policy).
+                scope.arn("wafv2", "regional/managedruleset/*/*"),
+                scope.arn("elasticloadbalancing", f"loadbalancer/app/{p}*/*"),
+            ],
+        ),
+        # elasticloadbalancing:SetWebAcl is a permission-only action checked on behalf of
+        # AssociateWebACL (which names the load balancer itself); it and the list calls
+        # accept no resource ARN.
+        _allow(
+            "KmsAndWafCallsAcceptNoResource",
+            [
+                "kms:ListAliases",
+                "wafv2:ListWebACLs",
+                "elasticloadbalancing:SetWebAcl",
+            ],
+            ["*"],
+            StringEquals={"aws:RequestedRegion": scope.region},
+        ),
+    )
+
+
+#: Untag calls by service: removing the stack's tags would take a resource out of isolation.
+UNTAG_ACTIONS: Final = (
+    "ec2:DeleteTags",
+    "ecs:UntagResource",
+    "ecr:UntagResource",
+    "elasticloadbalancing:RemoveTags",
+    "codedeploy:UntagResource",
+    "lambda:UntagResource",
+    "logs:UntagResource",
+    "logs:UntagLogGroup",
+    "cloudwatch:UntagResource",
+    "iam:UntagRole",
+    "kms:UntagResource",
+    "wafv2:UntagResource",
+    "application-autoscaling:UntagResource",
+)
+
+
+def isolation_policy(scope: Scope) -> Document:
+    """Denies that hold whatever the allows say: nothing on another stack's or project's
+    tagged resources, no tags naming them, and the stack's own tags stay on.
+
+    Condition semantics: `Null false` makes each deny apply only where the tag is present, so
+    untagged resources (AWS managed policies, the platform's image repository) fall back to the
+    name scoping of the allows.
+    """
+    statements = []
+    for key, value in scope.stack_tags.items():
+        label = "Stack" if key == STACK_TAG else "Project"
+        statements += [
+            _deny(
+                f"NothingOnAnother{label}sResources",
+                ["*"],
+                ["*"],
+                StringNotEquals={f"aws:ResourceTag/{key}": value},
+                Null={f"aws:ResourceTag/{key}": "false"},
+            ),
+            _deny(
+                f"NothingTaggedForAnother{label}",
+                ["*"],
+                ["*"],
+                StringNotEquals={f"aws:RequestTag/{key}": value},
+                Null={f"aws:RequestTag/{key}": "false"},
+            ),
+        ]
+    statements.append(
+        _deny(
+            "TheStackTagsStayOn",
+            list(UNTAG_ACTIONS),
+            ["*"],
+            **{"ForAnyValue:StringEquals": {"aws:TagKeys": list(scope.stack_tags)}},
+        )
+    )
+    return _document(*statements)
+
+
+def boundary_policy(scope: Scope) -> Document:
+    """The permissions boundary of every role the stack creates: at most what the component's
+    roles do at run time, passing only the stack's own roles to ECS tasks, and never an IAM
+    write or a change to the audit trail, whatever the role's own policies say."""
+    roles = scope.arn("iam", f"role/{scope.name_prefix}*", regional=False)
+    return _document(
+        _allow("WhatTheComponentsRolesDo", list(RUNTIME_ACTIONS), ["*"]),
+        # The CodeDeploy role hands the task roles to ECS when it starts a task set.
+        _allow(
+            "PassTheStacksRolesToEcsTasks",
+            ["iam:PassRole"],
+            [roles],
+            StringEquals={"iam:PassedToService": "ecs-tasks.amazonaws.com"},
+        ),
+        _deny("NoIamWrites", list(IAM_WRITE_ACTIONS), ["*"]),
+        _deny(
+            "AuditTrailStaysOn",
+            [
+                "cloudtrail:StopLogging",
+                "cloudtrail:DeleteTrail",
+                "cloudtrail:UpdateTrail",
+                "cloudtrail:PutEventSelectors",
+                "ec2:DeleteFlowLogs",
+                "logs:DeleteLogGroup",
+                "logs:DeleteRetentionPolicy",
+                "logs:DisassociateKmsKey",
+                "kms:DisableKey",
+                "kms:ScheduleKeyDeletion",
+                "kms:PutKeyPolicy",
+                "s3:DeleteBucketPolicy",
+                "s3:PutBucketPolicy",
+                "s3:PutLifecycleConfiguration",
+            ],
+            ["*"],
+        ),
+        _deny("NoAccountOrOrganizationChanges", ["organizations:*", "account:*"], ["*"]),
+    )
+
+
 def deploy_policies(scope: Scope) -> dict[str, Document]:
     """Every policy the deploy role of one stack gets, by short name (`POLICY_NAMES`)."""
-    builders = (compute_policy, network_policy, release_policy, iam_policy, read_policy)
+    builders = (
+        compute_policy,
+        network_policy,
+        release_policy,
+        iam_policy,
+        read_policy,
+        audit_policy,
+        isolation_policy,
+    )
     return {name: build(scope) for name, build in zip(POLICY_NAMES, builders, strict=True)}
 
 

@@ -74,16 +74,17 @@ def build_platform(config: PlatformConfig) -> Platform:
 
     role_arns: dict[str, pulumi.Output[str]] = {}
     for stack in config.stacks:
-        role = create_deploy_role(
+        deploy = create_deploy_role(
             config, stack, pulumi_provider_arn, pipeline.repository.arn if pipeline else None, opts
         )
+        role = deploy.role
         role_arns[stack.name] = role.arn
         pre_run = None
         if pipeline:
             pre_run = pulumi.Output.all(pipeline.repository.repository_url, role.arn).apply(
                 lambda values: [_image_uri_command(config, values[0], values[1])]
             )
-        create_deployment_settings(config, stack, role.arn, pre_run)
+        create_deployment_settings(config, stack, role.arn, pre_run, deploy.boundary.arn)
     platform.outputs["deployRoleArns"] = role_arns
     platform.outputs["policyGroups"] = [group.name for group in create_policy_groups(config)]
     return platform
