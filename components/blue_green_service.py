@@ -84,7 +84,7 @@ class BlueGreenService(pulumi.ComponentResource):
         self.codedeploy = create_codedeploy(
             name,
             args,
-            cluster_name=self.ecs.cluster.name,
+            cluster_name=self.ecs.cluster_name,
             service_name=self.ecs.service.name,
             lb=lb,
             alarm_names=[alarm.name for alarm in self.alarms],
@@ -127,7 +127,7 @@ class BlueGreenService(pulumi.ComponentResource):
             CodeDeployDeploymentArgs(
                 application_name=self.codedeploy.application.name,
                 deployment_group_name=self.codedeploy.deployment_group.deployment_group_name,
-                cluster_name=self.ecs.cluster.name,
+                cluster_name=self.ecs.cluster_name,
                 service_name=self.ecs.service.name,
                 task_definition_arn=self.task_definition.task_definition.arn,
                 container_name=self.task_definition.container_name,
@@ -146,7 +146,7 @@ class BlueGreenService(pulumi.ComponentResource):
         self.test_url = lb.test_url
         self.repository_url = self.image.repository_url
         self.image_uri = self.image.image_uri
-        self.cluster_name = self.ecs.cluster.name
+        self.cluster_name = self.ecs.cluster_name
         self.service_name = self.ecs.service.name
         self.codedeploy_application = self.codedeploy.application.name
         self.codedeploy_deployment_group = self.codedeploy.deployment_group.deployment_group_name

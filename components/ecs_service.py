@@ -1,4 +1,5 @@
-"""The ECS cluster and the Fargate service that CodeDeploy releases, with optional autoscaling.
+"""The ECS cluster (or the shared runtime's) and the Fargate service that CodeDeploy releases,
+with optional autoscaling.
 
 With the CODE_DEPLOY controller, ECS's UpdateService accepts only desired count, deployment
 configuration, grace period, placement and tags; the task definition and load balancers move
@@ -22,7 +23,10 @@ SERVICE_IGNORED = ["taskDefinition", "loadBalancers"]
 
 @dataclass
 class EcsService:
-    cluster: aws.ecs.Cluster
+    cluster: aws.ecs.Cluster | None
+    """The service's own cluster; None on a shared runtime's."""
+    cluster_arn: pulumi.Output[str]
+    cluster_name: pulumi.Output[str]
     service: aws.ecs.Service
     scaling_target: aws.appautoscaling.Target | None
     scaling_policy: aws.appautoscaling.Policy | None
@@ -37,21 +41,22 @@ def create_ecs_service(
     target_group_arn: pulumi.Input[str],
     subnet_ids: pulumi.Input[Sequence[str]],
     security_group_id: pulumi.Input[str],
-    assign_public_ip: bool,
+    assign_public_ip: pulumi.Input[bool],
     depends_on: list[pulumi.Resource],
     tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> EcsService:
-    cluster = aws.ecs.Cluster(
-        f"{name}-cluster",
-        settings=[{"name": "containerInsights", "value": "enabled"}],
-        tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
+    cluster: aws.ecs.Cluster | None = None
+    if args.shared_runtime is None:
+        cluster = create_cluster(f"{name}-cluster", tags, parent)
+        cluster_arn, cluster_name = cluster.arn, cluster.name
+    else:
+        cluster_arn = pulumi.Output.from_input(args.shared_runtime.cluster_arn)
+        cluster_name = pulumi.Output.from_input(args.shared_runtime.cluster_name)
     ignored = SERVICE_IGNORED + (["desiredCount"] if args.autoscaling else [])
     service = aws.ecs.Service(
         f"{name}-service",
-        cluster=cluster.arn,
+        cluster=cluster_arn,
         task_definition=task_definition_arn,
         desired_count=args.desired_count,
         launch_type="FARGATE",
@@ -76,13 +81,13 @@ def create_ecs_service(
         opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on, ignore_changes=ignored),
     )
     if args.autoscaling is None:
-        return EcsService(cluster, service, None, None)
+        return EcsService(cluster, cluster_arn, cluster_name, service, None, None)
     scaling = args.autoscaling
     target = aws.appautoscaling.Target(
         f"{name}-scaling-target",
         service_namespace="ecs",
         scalable_dimension="ecs:service:DesiredCount",
-        resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
+        resource_id=pulumi.Output.concat("service/", cluster_name, "/", service.name),
         min_capacity=scaling.min_count,
         max_capacity=scaling.max_count,
         opts=pulumi.ResourceOptions(parent=service),
@@ -103,4 +108,14 @@ def create_ecs_service(
         },
         opts=pulumi.ResourceOptions(parent=target),
     )
-    return EcsService(cluster, service, target, policy)
+    return EcsService(cluster, cluster_arn, cluster_name, service, target, policy)
+
+
+def create_cluster(name: str, tags: dict[str, str], parent: pulumi.Resource) -> aws.ecs.Cluster:
+    """A Fargate cluster with Container Insights (per-service CPU, memory and task metrics)."""
+    return aws.ecs.Cluster(
+        name,
+        settings=[{"name": "containerInsights", "value": "enabled"}],
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

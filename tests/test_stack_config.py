@@ -129,8 +129,10 @@ def test_readme_shows_the_current_timelines() -> None:
 
 
 def test_readme_documents_every_key() -> None:
-    readme = (ROOT / "README.md").read_text()
-    missing = [key for key in DECLARED if f"`{key}`" not in readme]
+    # The README is a front page; topic guides in docs/ document their own keys.
+    documents = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    text = "\n".join(path.read_text() for path in documents)
+    missing = [key for key in DECLARED if f"`{key}`" not in text]
     assert missing == []
 
 
