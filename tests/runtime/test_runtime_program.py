@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 
 import pytest
+import yaml
 
 from components.runtime import DEFAULT_NAME, SharedRuntimeArgs
 from components.runtime import TYPE as COMPONENT
 from components.runtime_ref import OUTPUT_FIELDS
-from tests.harness import StackRun
-from tests.runtime.support import DECLARED, run_runtime, runtime_config
+from tests.harness import ROOT, StackRun
+from tests.runtime.support import DECLARED, RUNTIME, run_runtime, runtime_config
 
 LISTENER = "aws:lb/listener:Listener"
 ALB = "aws:lb/loadBalancer:LoadBalancer"
@@ -165,3 +169,34 @@ def test_declared_defaults_are_the_code_defaults() -> None:
 
 def test_runtime_name_default_is_the_code_default() -> None:
     assert DECLARED["runtimeName"]["default"] == DEFAULT_NAME
+
+
+def test_program_imports_components_from_its_own_folder() -> None:
+    """As Pulumi starts it: cwd platform/runtime/, the repository root not on sys.path. Without
+    an engine the program builds its resources and first fails at `pulumi.export`."""
+    script = (
+        "import runpy, sys; "
+        f"sys.path = [p for p in sys.path if p not in ('', {str(ROOT)!r})]; "
+        "runpy.run_path('__main__.py', run_name='__main__')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=RUNTIME,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+        timeout=60,
+        check=False,
+    )
+    assert "ModuleNotFoundError" not in result.stderr
+    assert "Failed to export output" in result.stderr, result.stderr[-2000:]
+
+
+def test_program_runs_on_the_root_environment() -> None:
+    project = yaml.safe_load((RUNTIME / "Pulumi.yaml").read_text())
+    root = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    venv = project["runtime"]["options"]["virtualenv"]
+    assert (RUNTIME / venv).resolve() == (ROOT / root["runtime"]["options"]["virtualenv"]).resolve()
+    assert (RUNTIME / "requirements.txt").read_text().splitlines()[
+        -1
+    ] == "-r ../../requirements.txt"
