@@ -111,11 +111,13 @@ def create_ecs_service(
     return EcsService(cluster, cluster_arn, cluster_name, service, target, policy)
 
 
-def create_cluster(name: str, tags: dict[str, str], parent: pulumi.Resource) -> aws.ecs.Cluster:
+def create_cluster(
+    name: str, tags: dict[str, str], parent: pulumi.Resource, *, protect: bool | None = None
+) -> aws.ecs.Cluster:
     """A Fargate cluster with Container Insights (per-service CPU, memory and task metrics)."""
     return aws.ecs.Cluster(
         name,
         settings=[{"name": "containerInsights", "value": "enabled"}],
         tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )

@@ -105,8 +105,11 @@ def create_alb(
     security_group_id: pulumi.Input[str],
     tags: dict[str, str],
     parent: pulumi.Resource,
+    *,
+    protect: bool | None = None,
 ) -> aws.lb.LoadBalancer:
-    """An internet-facing ALB that drops malformed headers (request smuggling)."""
+    """An internet-facing ALB that drops malformed headers (request smuggling). Its listeners
+    are its children and so share its protection."""
     return aws.lb.LoadBalancer(
         name,
         load_balancer_type="application",
@@ -115,7 +118,7 @@ def create_alb(
         security_groups=[security_group_id],
         drop_invalid_header_fields=True,
         tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
 
 

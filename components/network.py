@@ -62,9 +62,16 @@ def shared_network(runtime: SharedRuntimeRef) -> Network:
 
 
 def create_vpc(
-    name: str, nat_strategy: NatStrategy, tags: dict[str, str], parent: pulumi.Resource
+    name: str,
+    nat_strategy: NatStrategy,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+    *,
+    protect: bool | None = None,
 ) -> Network:
-    """A new VPC over two AZs; `nat_strategy` decides whether tasks get private subnets."""
+    """A new VPC over two AZs; `nat_strategy` decides whether tasks get private subnets.
+    `protect` None inherits the parent's protection, as Pulumi does."""
+    opts = pulumi.ResourceOptions(parent=parent, protect=protect)
     if nat_strategy == "none":
         # Public subnets only: private ones without NAT could not pull images.
         vpc = awsx.ec2.Vpc(
@@ -75,7 +82,7 @@ def create_vpc(
             ),
             subnet_specs=[awsx.ec2.SubnetSpecArgs(type=awsx.ec2.SubnetType.PUBLIC)],
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=parent),
+            opts=opts,
         )
         return Network(vpc.vpc_id, vpc.public_subnet_ids, vpc.public_subnet_ids, True, vpc)
     vpc = awsx.ec2.Vpc(
@@ -83,6 +90,6 @@ def create_vpc(
         number_of_availability_zones=2,
         nat_gateways=awsx.ec2.NatGatewayConfigurationArgs(strategy=_NAT[nat_strategy]),
         tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=opts,
     )
     return Network(vpc.vpc_id, vpc.public_subnet_ids, vpc.private_subnet_ids, False, vpc)

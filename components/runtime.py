@@ -64,6 +64,12 @@ class SharedRuntimeArgs:
     """Who may reach the production listener. Default: the world."""
     test_listener_cidrs: Sequence[str] = ()
     """Who may reach the test listener besides the services' test gates. Default: nobody."""
+    protect: bool = True
+    """Protect the VPC (with its subnets and NAT), the cluster, the load balancer and its
+    listeners: every service of the environment runs on them, so a change that would delete or
+    replace one (another natStrategy, HTTP <-> HTTPS, `pulumi destroy`) is refused at preview
+    instead of taking all services down. Default True; False for throwaway environments.
+    Security groups and their rules stay unprotected: changing who may connect is routine."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags on every taggable resource."""
 
@@ -135,8 +141,8 @@ class SharedRuntime(pulumi.ComponentResource):
             "app:stack": pulumi.get_stack(),
             **args.tags,
         }
-        self.network = create_vpc(name, args.nat_strategy, tags, self)
-        self.cluster = create_cluster(f"{name}-cluster", tags, self)
+        self.network = create_vpc(name, args.nat_strategy, tags, self, protect=args.protect)
+        self.cluster = create_cluster(f"{name}-cluster", tags, self, protect=args.protect)
         self.load_balancer_security_group = aws.ec2.SecurityGroup(
             f"{name}-alb-sg",
             vpc_id=self.network.vpc_id,
@@ -160,6 +166,7 @@ class SharedRuntime(pulumi.ComponentResource):
             self.load_balancer_security_group.id,
             tags,
             self,
+            protect=args.protect,
         )
         alb = self.load_balancer
         self.production_listener, self.redirect_listener, self.url = create_production_listener(

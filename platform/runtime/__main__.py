@@ -28,6 +28,7 @@ values: dict[str, Any] = {
     "test_listener_port": config.get_int("testListenerPort"),
     "allowed_cidrs": config.get_object("allowedCidrs"),
     "test_listener_cidrs": config.get_object("testListenerCidrs"),
+    "protect": config.get_bool("protect"),
 }
 runtime = SharedRuntime(
     config.get("runtimeName") or DEFAULT_NAME,

@@ -112,6 +112,27 @@ def test_every_resource_is_a_child_of_the_runtime(dev: StackRun) -> None:
         assert chain is component or chain.parent == component.urn, registration.name
 
 
+PROTECTED = {
+    "awsx:ec2:Vpc",
+    "aws:ecs/cluster:Cluster",
+    ALB,
+    LISTENER,
+}
+
+
+def test_what_every_service_runs_on_is_protected(dev: StackRun) -> None:
+    protected = {r.type for r in dev.registrations if r.protect}
+    assert protected == PROTECTED
+    assert len([r for r in dev.registrations if r.type == LISTENER and r.protect]) == 2
+    # Who may connect changes routinely: groups and rules can be replaced.
+    assert not any(r.protect for r in dev.of_type(SG) + dev.of_type(INGRESS))
+
+
+def test_throwaway_runtime_is_unprotected() -> None:
+    run = run_runtime(runtime_config("dev", protect=False))
+    assert not any(r.protect for r in run.registrations)
+
+
 def test_prod_puts_tasks_in_private_subnets_behind_nat_per_az() -> None:
     run = run_runtime(runtime_config("prod"))
     assert run.one("awsx:ec2:Vpc").inputs["natGateways"] == {"strategy": "OnePerAz"}
@@ -163,6 +184,7 @@ def test_declared_defaults_are_the_code_defaults() -> None:
     assert DECLARED["testListenerPort"]["default"] == defaults.test_listener_port
     assert DECLARED["allowedCidrs"]["default"] == list(defaults.allowed_cidrs)
     assert DECLARED["testListenerCidrs"]["default"] == list(defaults.test_listener_cidrs)
+    assert DECLARED["protect"]["default"] is defaults.protect is True
     fields = {f.name for f in dataclasses.fields(SharedRuntimeArgs)} - {"tags"}
     assert len(DECLARED) == len(fields) + 1  # + runtimeName, the component's name
 
