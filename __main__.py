@@ -3,10 +3,11 @@
 import pulumi
 
 from components import BlueGreenService
-from components.stack_config import args_from_values, read_pulumi_config
+from components.stack_config import args_from_values, attach_shared_runtime, read_pulumi_config
 
-name, args = args_from_values(read_pulumi_config(pulumi.Config()))
-service = BlueGreenService(name, args)
+values = read_pulumi_config(pulumi.Config())
+name, args = args_from_values(values)
+service = BlueGreenService(name, attach_shared_runtime(args, values))
 
 pulumi.export("url", service.url)
 pulumi.export("testUrl", service.test_url)

@@ -19,9 +19,18 @@ from typing import Literal
 import pulumi
 
 from components.fargate import FARGATE_MEMORY_BY_CPU, describe_allowed_memory
+from components.listener_rules import (
+    MAX_CONDITION_VALUES,
+    MAX_CONDITION_WILDCARDS,
+    PRIORITY_MAX,
+    PRIORITY_MIN,
+    host_header_error,
+    path_pattern_error,
+)
 from components.release.codedeploy.appspec import LIFECYCLE_EVENTS
 from components.release.ecs import lifecycle
 from components.release.ecs.strategy import strategy_errors
+from components.runtime_ref import SharedRuntimeRef
 from components.traffic_shift import TrafficShift, parse_traffic_shift
 
 NatStrategy = Literal["none", "single", "onePerAz"]
@@ -190,6 +199,21 @@ class BlueGreenServiceArgs:
     """Managed policy set as the permissions boundary of every IAM role the component
     creates. Default None; the platform's deploy roles may only create roles that carry theirs,
     and Pulumi Deployments passes it (see docs/platform.md)."""
+    # --- shared runtime (many services on one network, cluster and load balancer) -------
+    shared_runtime: SharedRuntimeRef | None = None
+    """The environment's shared VPC, cluster and load balancer (`components.runtime_ref`; the
+    `sharedStack` setting reads it from a runtime stack). The service then creates no VPC and
+    no cluster; under CODE_DEPLOY it keeps a load balancer of its own, because CodeDeploy moves
+    whole listeners. Default None: the service brings its own network and cluster."""
+    host_headers: Sequence[str] = ()
+    """Host names (ALB `host-header` values, `*`/`?` wildcards) that route to this service on
+    the shared listeners. Default none; with `path_patterns` empty too that is an error there."""
+    path_patterns: Sequence[str] = ()
+    """Paths (ALB `path-pattern` values) that route to this service on the shared listeners.
+    Default none."""
+    listener_rule_priority: int | None = None
+    """Priority (1-50000, lower is evaluated first) of this service's rules on the shared
+    listeners. Default None: derived from the service name (`components.listener_rules`)."""
 
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags on every taggable resource."""
@@ -205,6 +229,16 @@ class BlueGreenServiceArgs:
     @property
     def gate_paths(self) -> tuple[str, ...]:
         return tuple(self.test_gate_paths) or (self.health_check_path,)
+
+    @property
+    def uses_shared_listeners(self) -> bool:
+        """True when the service routes through rules of its own on the runtime's listeners.
+
+        Only a controller that shifts listener *rules* (ECS-native blue/green) can do that.
+        CODE_DEPLOY, the one controller in this tree, shifts whole listeners, so an attached
+        service keeps its own load balancer and this is False. When the ECS controller is merged
+        this becomes `self.shared_runtime is not None and <controller> == "ECS"`."""
+        return False
 
     def validate(self, name: str) -> None:
         """Raises ValueError listing every bad setting; nothing is created before this."""
@@ -244,6 +278,7 @@ def _errors(name: str, a: BlueGreenServiceArgs) -> list[str]:
         _network_errors,
         _controller_errors,
         _security_errors,
+        _shared_runtime_errors,
     ):
         section(c, a)
     return c.errors
@@ -451,6 +486,55 @@ def _security_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
             f"permissionsBoundaryArn: {a.permissions_boundary_arn!r} is not a customer managed "
             "policy ARN like arn:aws:iam::123456789012:policy/pulumi-deploy-boundary",
         )
+
+
+def _shared_runtime_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    if a.shared_runtime is not None:
+        c.check(
+            a.vpc_id is None and a.nat_strategy == "none",
+            "vpcId/natStrategy: the shared runtime (sharedStack) owns the network and its NAT; "
+            "remove them from the service",
+        )
+    c.errors.extend(listener_rule_errors(a, on_shared_listeners=a.uses_shared_listeners))
+
+
+def listener_rule_errors(a: BlueGreenServiceArgs, *, on_shared_listeners: bool) -> list[str]:
+    """Problems with `hostHeaders`, `pathPatterns` and `listenerRulePriority`.
+
+    On the shared listeners the service needs at least one host or path (a rule without
+    conditions would take every request); elsewhere the settings would be silently ignored, so
+    they are refused."""
+    c = _Checks()
+    values = [*a.host_headers, *a.path_patterns]
+    c.errors.extend(e for e in map(host_header_error, a.host_headers) if e)
+    c.errors.extend(e for e in map(path_pattern_error, a.path_patterns) if e)
+    c.check(
+        len(values) <= MAX_CONDITION_VALUES,
+        f"hostHeaders/pathPatterns: {len(values)} values; an ALB rule takes at most "
+        f"{MAX_CONDITION_VALUES}",
+    )
+    wildcards = sum(v.count("*") + v.count("?") for v in values)
+    c.check(
+        wildcards <= MAX_CONDITION_WILDCARDS,
+        f"hostHeaders/pathPatterns: {wildcards} wildcards; an ALB rule takes at most "
+        f"{MAX_CONDITION_WILDCARDS}",
+    )
+    if a.listener_rule_priority is not None:
+        c.in_range("listenerRulePriority", a.listener_rule_priority, PRIORITY_MIN, PRIORITY_MAX)
+    if on_shared_listeners:
+        c.check(
+            bool(values),
+            "hostHeaders/pathPatterns: a service on the shared listeners needs at least one "
+            "host header or path pattern, or its rule would take every request",
+        )
+    else:
+        c.check(
+            not values and a.listener_rule_priority is None,
+            "hostHeaders/pathPatterns/listenerRulePriority: only apply to a service routed by "
+            "rules on the shared listeners (sharedStack with the ECS controller); a CODE_DEPLOY "
+            "service keeps a load balancer of its own",
+        )
+    return c.errors
 
 
 def _cidr_error(key: str, cidr: str) -> list[str]:

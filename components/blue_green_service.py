@@ -217,7 +217,7 @@ class BlueGreenService(pulumi.ComponentResource):
         self.test_url = lb.test_url
         self.repository_url = self.image.repository_url
         self.image_uri = self.image.image_uri
-        self.cluster_name = self.ecs.cluster.name
+        self.cluster_name = self.ecs.cluster_name
         self.service_name = self.ecs.service.name
         self.register_outputs(
             {

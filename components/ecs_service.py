@@ -1,4 +1,5 @@
-"""The ECS cluster and the Fargate service a release controller releases, with autoscaling.
+"""The ECS cluster (or the shared runtime's) and the Fargate service a release controller
+releases, with autoscaling.
 
 What the service ignores depends on the controller (`IGNORED_BY_CONTROLLER`, plus desiredCount
 when autoscaling owns it), so a second `pulumi up` after a release plans no change:
@@ -55,7 +56,10 @@ class ServiceRelease:
 
 @dataclass
 class EcsService:
-    cluster: aws.ecs.Cluster
+    cluster: aws.ecs.Cluster | None
+    """The service's own cluster; None on a shared runtime's."""
+    cluster_arn: pulumi.Output[str]
+    cluster_name: pulumi.Output[str]
     service: aws.ecs.Service
     scaling_target: aws.appautoscaling.Target | None
     scaling_policy: aws.appautoscaling.Policy | None
@@ -70,18 +74,19 @@ def create_ecs_service(
     target_group_arn: pulumi.Input[str],
     subnet_ids: pulumi.Input[Sequence[str]],
     security_group_id: pulumi.Input[str],
-    assign_public_ip: bool,
+    assign_public_ip: pulumi.Input[bool],
     depends_on: list[pulumi.Resource],
     tags: dict[str, str],
     parent: pulumi.Resource,
     release: ServiceRelease | None = None,
 ) -> EcsService:
-    cluster = aws.ecs.Cluster(
-        f"{name}-cluster",
-        settings=[{"name": "containerInsights", "value": "enabled"}],
-        tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
+    cluster: aws.ecs.Cluster | None = None
+    if args.shared_runtime is None:
+        cluster = create_cluster(f"{name}-cluster", tags, parent)
+        cluster_arn, cluster_name = cluster.arn, cluster.name
+    else:
+        cluster_arn = pulumi.Output.from_input(args.shared_runtime.cluster_arn)
+        cluster_name = pulumi.Output.from_input(args.shared_runtime.cluster_name)
     release = release or ServiceRelease()
     ignored = IGNORED_BY_CONTROLLER[release.controller] + (
         ["desiredCount"] if args.autoscaling else []
@@ -112,7 +117,7 @@ def create_ecs_service(
     }
     service = aws.ecs.Service(
         f"{name}-service",
-        cluster=cluster.arn,
+        cluster=cluster_arn,
         task_definition=task_definition_arn,
         desired_count=args.desired_count,
         launch_type="FARGATE",
@@ -138,13 +143,13 @@ def create_ecs_service(
         ),
     )
     if args.autoscaling is None:
-        return EcsService(cluster, service, None, None)
+        return EcsService(cluster, cluster_arn, cluster_name, service, None, None)
     scaling = args.autoscaling
     target = aws.appautoscaling.Target(
         f"{name}-scaling-target",
         service_namespace="ecs",
         scalable_dimension="ecs:service:DesiredCount",
-        resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
+        resource_id=pulumi.Output.concat("service/", cluster_name, "/", service.name),
         min_capacity=scaling.min_count,
         max_capacity=scaling.max_count,
         opts=pulumi.ResourceOptions(parent=service),
@@ -165,4 +170,16 @@ def create_ecs_service(
         },
         opts=pulumi.ResourceOptions(parent=target),
     )
-    return EcsService(cluster, service, target, policy)
+    return EcsService(cluster, cluster_arn, cluster_name, service, target, policy)
+
+
+def create_cluster(
+    name: str, tags: dict[str, str], parent: pulumi.Resource, *, protect: bool | None = None
+) -> aws.ecs.Cluster:
+    """A Fargate cluster with Container Insights (per-service CPU, memory and task metrics)."""
+    return aws.ecs.Cluster(
+        name,
+        settings=[{"name": "containerInsights", "value": "enabled"}],
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+    )

@@ -88,8 +88,55 @@ def create_load_balancer(
     access_logs: AccessLogs | None = None,
 ) -> LoadBalancer:
     """`access_logs`: the bucket the ALB writes its access logs to. Default None: no logs."""
-    alb = aws.lb.LoadBalancer(
-        f"{name}-alb",
+    alb = create_alb(
+        f"{name}-alb", subnet_ids, security_group_id, tags, parent, access_logs=access_logs
+    )
+    blue = _target_group(f"{name}-blue", args, vpc_id, tags, parent)
+    green = _target_group(f"{name}-green", args, vpc_id, tags, parent)
+    if args.deployment_controller == "CODE_DEPLOY":
+        routed = pulumi.ResourceOptions(parent=alb, ignore_changes=LISTENER_IGNORED)
+        default_actions = [
+            aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=blue.arn)
+        ]
+    else:
+        routed = pulumi.ResourceOptions(parent=alb)
+        default_actions = [NOT_FOUND]
+    production, redirect, url = create_production_listener(
+        name,
+        alb,
+        args.certificate_arn,
+        default_actions=default_actions,
+        tags=tags,
+        opts=routed,
+    )
+    test = aws.lb.Listener(
+        f"{name}-test",
+        load_balancer_arn=alb.arn,
+        port=args.test_listener_port,
+        protocol="HTTP",
+        default_actions=default_actions,
+        tags=tags,
+        opts=routed,
+    )
+    port = args.test_listener_port
+    test_url = alb.dns_name.apply(lambda dns: f"http://{dns}:{port}")
+    return LoadBalancer(alb, blue, green, production, test, redirect, url, test_url)
+
+
+def create_alb(
+    name: str,
+    subnet_ids: pulumi.Input[Sequence[str]],
+    security_group_id: pulumi.Input[str],
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+    *,
+    protect: bool | None = None,
+    access_logs: AccessLogs | None = None,
+) -> aws.lb.LoadBalancer:
+    """An internet-facing ALB that drops malformed headers (request smuggling). Its listeners
+    are its children and so share its protection."""
+    return aws.lb.LoadBalancer(
+        name,
         load_balancer_type="application",
         internal=False,
         subnets=subnet_ids,
@@ -103,32 +150,37 @@ def create_load_balancer(
         tags=tags,
         # ELB checks that it may write to the bucket when logging is switched on.
         opts=pulumi.ResourceOptions(
-            parent=parent, depends_on=[access_logs.policy] if access_logs else None
+            parent=parent,
+            protect=protect,
+            depends_on=[access_logs.policy] if access_logs else None,
         ),
     )
-    blue = _target_group(f"{name}-blue", args, vpc_id, tags, parent)
-    green = _target_group(f"{name}-green", args, vpc_id, tags, parent)
-    if args.deployment_controller == "CODE_DEPLOY":
-        routed = pulumi.ResourceOptions(parent=alb, ignore_changes=LISTENER_IGNORED)
-        default_actions = [
-            aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=blue.arn)
-        ]
-    else:
-        routed = pulumi.ResourceOptions(parent=alb)
-        default_actions = [NOT_FOUND]
-    if args.certificate_arn:
+
+
+def create_production_listener(
+    name: str,
+    alb: aws.lb.LoadBalancer,
+    certificate_arn: str | None,
+    *,
+    default_actions: Sequence[aws.lb.ListenerDefaultActionArgs],
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> tuple[aws.lb.Listener, aws.lb.Listener | None, pulumi.Output[str]]:
+    """HTTPS on 443 plus an HTTP->HTTPS redirect on 80 with a certificate, else HTTP on 80.
+    Returns the production listener, the redirect listener (or None) and the URL."""
+    if certificate_arn:
         production = aws.lb.Listener(
             f"{name}-https",
             load_balancer_arn=alb.arn,
             port=443,
             protocol="HTTPS",
             ssl_policy=SSL_POLICY,
-            certificate_arn=args.certificate_arn,
+            certificate_arn=certificate_arn,
             default_actions=default_actions,
             tags=tags,
-            opts=routed,
+            opts=opts,
         )
-        redirect: aws.lb.Listener | None = aws.lb.Listener(
+        redirect = aws.lb.Listener(
             f"{name}-http-redirect",
             load_balancer_arn=alb.arn,
             port=80,
@@ -144,28 +196,14 @@ def create_load_balancer(
             tags=tags,
             opts=pulumi.ResourceOptions(parent=alb),
         )
-        url = alb.dns_name.apply(lambda dns: f"https://{dns}")
-    else:
-        production = aws.lb.Listener(
-            f"{name}-http",
-            load_balancer_arn=alb.arn,
-            port=80,
-            protocol="HTTP",
-            default_actions=default_actions,
-            tags=tags,
-            opts=routed,
-        )
-        redirect = None
-        url = alb.dns_name.apply(lambda dns: f"http://{dns}")
-    test = aws.lb.Listener(
-        f"{name}-test",
+        return production, redirect, alb.dns_name.apply(lambda dns: f"https://{dns}")
+    production = aws.lb.Listener(
+        f"{name}-http",
         load_balancer_arn=alb.arn,
-        port=args.test_listener_port,
+        port=80,
         protocol="HTTP",
         default_actions=default_actions,
         tags=tags,
-        opts=routed,
+        opts=opts,
     )
-    port = args.test_listener_port
-    test_url = alb.dns_name.apply(lambda dns: f"http://{dns}:{port}")
-    return LoadBalancer(alb, blue, green, production, test, redirect, url, test_url)
+    return production, None, alb.dns_name.apply(lambda dns: f"http://{dns}")

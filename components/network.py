@@ -1,4 +1,5 @@
-"""The VPC the service runs in: a new awsx VPC over two AZs, or an existing one."""
+"""The VPC the service runs in: a new awsx VPC over two AZs, an existing one, or a shared
+runtime's (`components.runtime_ref`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_awsx as awsx
 
-from components.args import BlueGreenServiceArgs
+from components.args import BlueGreenServiceArgs, NatStrategy
+from components.runtime_ref import SharedRuntimeRef
 
 _NAT = {
     "single": awsx.ec2.NatGatewayStrategy.SINGLE,
@@ -23,7 +25,7 @@ class Network:
     vpc_id: pulumi.Output[str]
     load_balancer_subnet_ids: pulumi.Output[Sequence[str]]
     task_subnet_ids: pulumi.Output[Sequence[str]]
-    assign_public_ip: bool
+    assign_public_ip: pulumi.Input[bool]
     """True when tasks sit in public subnets: without NAT that is their only way to ECR."""
     vpc: awsx.ec2.Vpc | None
     """The awsx VPC when this component created one (escape hatch), else None."""
@@ -32,6 +34,8 @@ class Network:
 def create_network(
     name: str, args: BlueGreenServiceArgs, tags: dict[str, str], parent: pulumi.Resource
 ) -> Network:
+    if args.shared_runtime is not None:
+        return shared_network(args.shared_runtime)
     if args.vpc_id is not None:
         private = list(args.private_subnet_ids)
         return Network(
@@ -41,7 +45,34 @@ def create_network(
             assign_public_ip=not private,
             vpc=None,
         )
-    if args.nat_strategy == "none":
+    return create_vpc(name, args.nat_strategy, tags, parent)
+
+
+def shared_network(runtime: SharedRuntimeRef) -> Network:
+    """The runtime's VPC: tasks in its private subnets, or in the public ones (with public IPs)
+    when the runtime has no NAT and so no private subnets."""
+    subnets = pulumi.Output.all(runtime.private_subnet_ids, runtime.public_subnet_ids)
+    return Network(
+        vpc_id=pulumi.Output.from_input(runtime.vpc_id),
+        load_balancer_subnet_ids=pulumi.Output.from_input(runtime.public_subnet_ids),
+        task_subnet_ids=subnets.apply(lambda s: list(s[0]) or list(s[1])),
+        assign_public_ip=subnets.apply(lambda s: not s[0]),
+        vpc=None,
+    )
+
+
+def create_vpc(
+    name: str,
+    nat_strategy: NatStrategy,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+    *,
+    protect: bool | None = None,
+) -> Network:
+    """A new VPC over two AZs; `nat_strategy` decides whether tasks get private subnets.
+    `protect` None inherits the parent's protection, as Pulumi does."""
+    opts = pulumi.ResourceOptions(parent=parent, protect=protect)
+    if nat_strategy == "none":
         # Public subnets only: private ones without NAT could not pull images.
         vpc = awsx.ec2.Vpc(
             f"{name}-vpc",
@@ -51,14 +82,14 @@ def create_network(
             ),
             subnet_specs=[awsx.ec2.SubnetSpecArgs(type=awsx.ec2.SubnetType.PUBLIC)],
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=parent),
+            opts=opts,
         )
         return Network(vpc.vpc_id, vpc.public_subnet_ids, vpc.public_subnet_ids, True, vpc)
     vpc = awsx.ec2.Vpc(
         f"{name}-vpc",
         number_of_availability_zones=2,
-        nat_gateways=awsx.ec2.NatGatewayConfigurationArgs(strategy=_NAT[args.nat_strategy]),
+        nat_gateways=awsx.ec2.NatGatewayConfigurationArgs(strategy=_NAT[nat_strategy]),
         tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=opts,
     )
     return Network(vpc.vpc_id, vpc.public_subnet_ids, vpc.private_subnet_ids, False, vpc)

@@ -7,6 +7,7 @@ the group's rule list.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -43,33 +44,15 @@ def create_security_groups(
     tasks = aws.ec2.SecurityGroup(
         f"{name}-tasks-sg", vpc_id=vpc_id, description=f"{name}: tasks", tags=tags, opts=child
     )
+    allow_listener_ingress(
+        name,
+        alb,
+        production_ports=[args.production_port] + ([80] if args.certificate_arn else []),
+        allowed_cidrs=args.allowed_cidrs,
+        test_listener_port=args.test_listener_port,
+        test_listener_cidrs=args.test_listener_cidrs,
+    )
     alb_child = pulumi.ResourceOptions(parent=alb)
-    production_ports = [args.production_port] + ([80] if args.certificate_arn else [])
-    for port in production_ports:
-        for index, cidr in enumerate(args.allowed_cidrs):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-alb-in-{port}-{index}",
-                security_group_id=alb.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description="production listener",
-                cidr_ipv4=_ipv4(cidr),
-                cidr_ipv6=_ipv6(cidr),
-                opts=alb_child,
-            )
-    for index, cidr in enumerate(args.test_listener_cidrs):
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-alb-in-test-{index}",
-            security_group_id=alb.id,
-            ip_protocol="tcp",
-            from_port=args.test_listener_port,
-            to_port=args.test_listener_port,
-            description="test listener (unreleased versions)",
-            cidr_ipv4=_ipv4(cidr),
-            cidr_ipv6=_ipv6(cidr),
-            opts=alb_child,
-        )
     aws.vpc.SecurityGroupEgressRule(
         f"{name}-alb-out-tasks",
         security_group_id=alb.id,
@@ -101,6 +84,45 @@ def create_security_groups(
         opts=tasks_child,
     )
     return SecurityGroups(alb, tasks)
+
+
+def allow_listener_ingress(
+    name: str,
+    alb: aws.ec2.SecurityGroup,
+    *,
+    production_ports: Sequence[int],
+    allowed_cidrs: Sequence[str],
+    test_listener_port: int,
+    test_listener_cidrs: Sequence[str],
+) -> None:
+    """Opens the production ports to `allowed_cidrs` and the test port to `test_listener_cidrs`
+    only (validation keeps the world out of those)."""
+    alb_child = pulumi.ResourceOptions(parent=alb)
+    for port in production_ports:
+        for index, cidr in enumerate(allowed_cidrs):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-alb-in-{port}-{index}",
+                security_group_id=alb.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description="production listener",
+                cidr_ipv4=_ipv4(cidr),
+                cidr_ipv6=_ipv6(cidr),
+                opts=alb_child,
+            )
+    for index, cidr in enumerate(test_listener_cidrs):
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-alb-in-test-{index}",
+            security_group_id=alb.id,
+            ip_protocol="tcp",
+            from_port=test_listener_port,
+            to_port=test_listener_port,
+            description="test listener (unreleased versions)",
+            cidr_ipv4=_ipv4(cidr),
+            cidr_ipv6=_ipv6(cidr),
+            opts=alb_child,
+        )
 
 
 def allow_test_traffic_from(

@@ -7,7 +7,9 @@ file without the Pulumi runtime. Unset keys keep the argument's documented defau
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ import pulumi
 import yaml
 
 from components.args import AutoscalingArgs, BlueGreenServiceArgs
+from components.runtime_ref import from_stack_reference
 
 PROJECT = "ecs-blue-green"
 IMAGE_URI_ENV = "ECS_BLUE_GREEN_IMAGE_URI"
@@ -89,11 +92,19 @@ SETTINGS: tuple[Setting, ...] = (
     _setting("flowLogsRetentionDays", int),
     _setting("wafEnabled", bool),
     _setting("permissionsBoundaryArn", str),
+    _setting("hostHeaders", list),
+    _setting("pathPatterns", list),
+    _setting("listenerRulePriority", int),
 )
 #: Values that Pulumi.yaml declares as defaults but that mean "not set".
-_UNSET: dict[str, tuple[Any, ...]] = {"deploymentTimeoutMinutes": (0,)}
+_UNSET: dict[str, tuple[Any, ...]] = {
+    "deploymentTimeoutMinutes": (0,),
+    "listenerRulePriority": (0,),
+}
 #: Keys that are not `BlueGreenServiceArgs` fields.
-EXTRA_KEYS = ("serviceName", "autoscalingEnabled")
+EXTRA_KEYS = ("serviceName", "autoscalingEnabled", "sharedStack")
+#: A fully qualified stack reference: the runtime is another project.
+_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
 def _check_kind(key: str, value: Any, kind: type) -> Any:
@@ -145,6 +156,7 @@ def args_from_values(values: Mapping[str, Any]) -> tuple[str, BlueGreenServiceAr
     if hooks:
         kwargs["hooks"] = hooks
     name = _check_kind("serviceName", values.get("serviceName", DEFAULT_SERVICE_NAME), str)
+    _shared_stack(values)
     return name, BlueGreenServiceArgs(**kwargs)
 
 
@@ -160,6 +172,27 @@ def _stage_arns(entries: list[str]) -> dict[str, str]:
             raise ValueError(f"{PROJECT}:ecsHooks: stage {stage} is given twice")
         stages[stage] = arn
     return stages
+
+
+def _shared_stack(values: Mapping[str, Any]) -> str | None:
+    stack = _check_kind("sharedStack", values.get("sharedStack", ""), str)
+    if stack and not _STACK_NAME.match(stack):
+        raise ValueError(
+            f"{PROJECT}:sharedStack: {stack!r} is not a stack reference like acme/runtime/prod "
+            "(<organization>/<project>/<stack> of a platform/runtime stack)"
+        )
+    return stack or None
+
+
+def attach_shared_runtime(
+    args: BlueGreenServiceArgs, values: Mapping[str, Any]
+) -> BlueGreenServiceArgs:
+    """`args` on the runtime named by `sharedStack` (read through a stack reference), if any.
+    Needs the Pulumi runtime; call it after `args_from_values`, which checks the name."""
+    stack = _shared_stack(values)
+    if stack is None:
+        return args
+    return dataclasses.replace(args, shared_runtime=from_stack_reference(stack))
 
 
 def read_pulumi_config(
@@ -180,7 +213,11 @@ def read_pulumi_config(
         bool: config.get_bool,
         list: config.get_object,
     }
-    kinds = {s.key: s.kind for s in SETTINGS} | {"serviceName": str, "autoscalingEnabled": bool}
+    kinds = {s.key: s.kind for s in SETTINGS} | {
+        "serviceName": str,
+        "autoscalingEnabled": bool,
+        "sharedStack": str,
+    }
     values = {
         key: value for key, kind in kinds.items() if (value := getters[kind](key)) is not None
     }

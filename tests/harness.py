@@ -13,6 +13,7 @@ import runpy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from unittest import mock
 
@@ -81,7 +82,13 @@ def _arn(service: str, resource: str) -> str:
 class StackMocks(pulumi.runtime.Mocks):
     """Returns inputs as outputs plus the computed attributes AWS would fill in."""
 
+    stack_outputs: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
+    """Outputs of the stacks a `pulumi.StackReference` may name, by stack name."""
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.typ == "pulumi:pulumi:StackReference":
+            stack = args.inputs["name"]
+            return stack, {"name": stack, "outputs": dict(self.stack_outputs.get(stack, {}))}
         name = args.name
         state = dict(args.inputs)
         state.setdefault("name", name)
@@ -253,7 +260,11 @@ def stack_config(stack: str) -> dict[str, Any]:
 
 
 def run_main(
-    config: Mapping[str, Any], stack: str = "dev", *, raise_errors: bool = True
+    config: Mapping[str, Any],
+    stack: str = "dev",
+    *,
+    raise_errors: bool = True,
+    mocks: pulumi.runtime.Mocks | None = None,
 ) -> StackRun:
     """Runs the project's real `__main__.py` with the given config."""
     return run_program(
@@ -261,6 +272,7 @@ def run_main(
         config=config,
         stack=stack,
         raise_errors=raise_errors,
+        mocks=mocks,
     )
 
 

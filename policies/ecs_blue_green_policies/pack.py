@@ -8,6 +8,7 @@ from ecs_blue_green_policies import (
     deployment_group,
     ecr_repository,
     ecs_service,
+    listener_rule,
     load_balancer,
     service_deployment_group,
     target_group,
@@ -35,6 +36,7 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     task_definition.CONTAINER_HARDENING,
     task_definition.CONTAINER_LOGGING,
     load_balancer.DROP_INVALID_HEADERS,
+    listener_rule.RULE,
 )
 
 

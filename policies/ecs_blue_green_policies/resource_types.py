@@ -48,3 +48,11 @@ SECURITY_GROUP_INGRESS_NATIVE: Final = "aws-native:ec2:SecurityGroupIngress"
 SECURITY_GROUP_INGRESS: Final = frozenset(
     {SECURITY_GROUP_RULE_AWS, SECURITY_GROUP_INGRESS_RULE_AWS, SECURITY_GROUP_INGRESS_NATIVE}
 )
+
+LISTENER_RULE: Final = frozenset(
+    {
+        "aws:lb/listenerRule:ListenerRule",
+        "aws:alb/listenerRule:ListenerRule",
+        "aws-native:elasticloadbalancingv2:ListenerRule",
+    }
+)

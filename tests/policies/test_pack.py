@@ -22,6 +22,7 @@ MANDATORY = {
     "ecs-container-health-check",
     "codedeploy-ecs-blue-green",
     "codedeploy-service-has-deployment-group",
+    "listener-rule-priority-unique",
 }
 ADVISORY = {
     "ecs-service-health-check-grace-period",
@@ -35,7 +36,11 @@ ADVISORY = {
     "ecs-container-logging",
     "alb-drop-invalid-headers",
 }
-STACK_POLICIES = {"codedeploy-service-has-deployment-group", "test-listener-not-public"}
+STACK_POLICIES = {
+    "codedeploy-service-has-deployment-group",
+    "test-listener-not-public",
+    "listener-rule-priority-unique",
+}
 ROLLING = ((("deploymentController",), DELETE),)
 
 

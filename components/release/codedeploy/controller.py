@@ -49,7 +49,7 @@ def create_codedeploy_controller(
     codedeploy = create_codedeploy(
         name,
         args,
-        cluster_name=ecs.cluster.name,
+        cluster_name=ecs.cluster_name,
         service_name=ecs.service.name,
         lb=lb,
         alarm_names=alarm_names,
@@ -67,7 +67,7 @@ def create_codedeploy_controller(
         CodeDeployDeploymentArgs(
             application_name=codedeploy.application.name,
             deployment_group_name=codedeploy.deployment_group.deployment_group_name,
-            cluster_name=ecs.cluster.name,
+            cluster_name=ecs.cluster_name,
             service_name=ecs.service.name,
             task_definition_arn=task_definition_arn,
             container_name=container_name,

@@ -109,7 +109,7 @@ def create_deployment_check(
     return EcsDeploymentCheck(
         f"{name}-release-check",
         EcsDeploymentCheckArgs(
-            cluster_name=ecs.cluster.name,
+            cluster_name=ecs.cluster_name,
             service_name=ecs.service.name,
             task_definition_arn=task_definition_arn,
             region=region,
