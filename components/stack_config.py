@@ -78,6 +78,8 @@ SETTINGS: tuple[Setting, ...] = (
     _setting("vpcId", str),
     _setting("publicSubnetIds", list),
     _setting("privateSubnetIds", list),
+    _setting("appVersion", str),
+    _setting("failHealthCheck", bool),
 )
 #: Values that Pulumi.yaml declares as defaults but that mean "not set".
 _UNSET: dict[str, tuple[Any, ...]] = {"deploymentTimeoutMinutes": (0,)}
