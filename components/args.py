@@ -381,8 +381,7 @@ def _drill_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
     # The broken version must be stopped on the test listener, before production traffic
     # moves; without a gate on the health path it would reach users until the alarms fire.
     c.check(
-        not a.fail_health_check
-        or (a.test_gate_enabled and a.health_check_path in a.gate_paths),
+        not a.fail_health_check or (a.test_gate_enabled and a.health_check_path in a.gate_paths),
         "failHealthCheck: true needs testGateEnabled with healthCheckPath among testGatePaths, "
         "so the faulty version is rolled back before it takes production traffic",
     )

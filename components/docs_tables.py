@@ -60,6 +60,11 @@ def timeline(root: Path) -> str:
     return "\n\n".join(render_stack_file(path) for path in sorted(root.glob("Pulumi.*.yaml")))
 
 
+def drill_example(root: Path) -> str:
+    """The README's example drill report (`python -m tests.drill.fake_stack docs/drill-example`)."""
+    return "```\n" + (root / "docs/drill-example/report.txt").read_text().rstrip("\n") + "\n```"
+
+
 @dataclass(frozen=True)
 class Block:
     path: str
@@ -71,6 +76,7 @@ class Block:
 BLOCKS: tuple[Block, ...] = (
     Block("docs/configuration.md", "config-keys", config_keys),
     Block("docs/releases.md", "timeline", timeline),
+    Block("README.md", "drill-example", drill_example),
 )
 
 

@@ -63,6 +63,8 @@ def render(report: dict[str, Any], samples: list[Sample], path: Path) -> None:
     axes.set_xlim(0, seconds)
     axes.set_ylim(0, top)
     axes.legend(loc="lower right", fontsize=8)
-    figure.tight_layout()
+    if report["notes"]:
+        figure.text(0.01, 0.01, "; ".join(report["notes"]), fontsize=8, color="dimgray")
+    figure.tight_layout(rect=(0, 0.03, 1, 1))
     figure.savefig(path, format="png")
     plt.close(figure)

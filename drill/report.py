@@ -69,7 +69,9 @@ def _versions(samples: list[Sample]) -> dict[str, dict[str, Any]]:
     for s in samples:
         if s.version is None:
             continue
-        seen = versions.setdefault(s.version, {"first_s": s.t, "last_s": s.t, "answers": 0})
+        seen = versions.setdefault(
+            s.version, {"first_s": round(s.t, 2), "last_s": 0.0, "answers": 0}
+        )
         seen["last_s"] = round(s.t, 2)
         seen["answers"] += 1
     return versions

@@ -28,7 +28,13 @@ def test_config_table_has_one_row_per_declared_key() -> None:
 
 
 def _copy(tmp_path: Path) -> Path:
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"):
+    for name in (
+        "Pulumi.yaml",
+        "Pulumi.dev.yaml",
+        "Pulumi.prod.yaml",
+        "docs/drill-example/report.txt",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     for block in BLOCKS:
         (tmp_path / block.path).parent.mkdir(parents=True, exist_ok=True)
