@@ -119,6 +119,7 @@ class Drill:
         )
         self.deadline = 0.0
         self.originals: dict[str, Any] = {}
+        self.changed: set[str] = set()
         self.load: LoadGenerator | None = None
         self.outcome = Outcome(options.stack, controller="unknown")
 
@@ -138,17 +139,20 @@ class Drill:
     # --- config --------------------------------------------------------------------------
 
     def set(self, key: str, value: Any) -> None:
+        # Marked before the command runs: an interrupted `config set` may still have written.
+        self.changed.add(key)
         self.pulumi.config_set(key, _config_text(value))
 
     def restore(self, key: str) -> None:
-        """Puts one key back as it was: set to its old value, or removed."""
-        if key not in self.originals:
+        """Puts one key the drill changed back as it was: set to its old value, or removed."""
+        if key not in self.changed:
             return
         original = self.originals[key]
         if original is None:
             self.pulumi.run("config", "rm", key, timeout=60, check=False)
         else:
             self.pulumi.config_set(key, _config_text(original))
+        self.changed.discard(key)
         self.outcome.restored[key] = original
 
     def restore_all(self) -> None:

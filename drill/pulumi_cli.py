@@ -7,6 +7,7 @@ never matters.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -77,10 +78,14 @@ class Pulumi:
         reader.start()
         timed_out = False
         try:
-            process.wait(timeout=max(timeout, 0.0))
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            self._cancel(process)
+            # The reader ends when the CLI closes its output, that is when it exits; a thread
+            # join wakes at once, where Popen.wait(timeout) polls.
+            reader.join(max(timeout, 0.0))
+            timed_out = reader.is_alive()
+            if timed_out:
+                self._cancel(process)
+            else:
+                process.wait()
         except BaseException:
             self._cancel(process)
             raise
@@ -106,11 +111,14 @@ class Pulumi:
     def _cancel(self, process: subprocess.Popen[str]) -> None:
         if process.poll() is not None:
             return
-        os.killpg(process.pid, signal.SIGINT)
+        # The CLI may exit between the poll and the signal.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGINT)
         try:
             process.wait(timeout=self.cancel_grace)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
     # --- the commands the drill uses ----------------------------------------------------
@@ -142,8 +150,10 @@ class Pulumi:
         self.run("stack", "init", self.stack, timeout=60, stack=False)
 
     def up(self, *, timeout: float) -> Run:
-        return self.run("up", "--yes", "--skip-preview", timeout=timeout, check=False)
+        return self.run(
+            "up", "--yes", "--skip-preview", "--non-interactive", timeout=timeout, check=False
+        )
 
     def destroy(self, *, timeout: float) -> None:
-        self.run("destroy", "--yes", "--skip-preview", timeout=timeout)
+        self.run("destroy", "--yes", "--skip-preview", "--non-interactive", timeout=timeout)
         self.run("stack", "rm", "--yes", "--preserve-config", timeout=60)

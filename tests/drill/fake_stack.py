@@ -42,8 +42,8 @@ class FakeStack:
             "stack": "dev",
             "out": self.folder / "out",
             "cwd": ROOT,
-            "rate": 50.0,
-            "settle_seconds": 0.15,
+            "rate": 20.0,
+            "settle_seconds": 0.1,
             "timeout_minutes": 1.0,
             "pulumi": str(self.executable),
             "cancel_grace_seconds": 2.0,
@@ -57,7 +57,8 @@ def fake_stack(
     *,
     scenario: str = "good",
     config: dict[str, str] | None = None,
-    up_seconds: float = 0.2,
+    up_seconds: float = 0.15,
+    exists: bool = True,
 ) -> Iterator[FakeStack]:
     state = folder / "state.json"
     served = Path(f"{state}.served")
@@ -79,12 +80,12 @@ def fake_stack(
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Service)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     state.write_text(
         json.dumps(
             {
                 "scenario": scenario,
-                "stacks": ["dev"],
+                "stacks": ["dev"] if exists else [],
                 "config": {"aws:region": "eu-west-1", **(config or {})},
                 "url": f"http://127.0.0.1:{server.server_address[1]}",
                 "calls": [],

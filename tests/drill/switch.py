@@ -35,7 +35,7 @@ class Switch(ThreadingHTTPServer):
         self.in_flight: Counter[int] = Counter()
         self.accepted = 0
         self.condition = threading.Condition()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:

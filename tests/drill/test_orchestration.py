@@ -42,7 +42,7 @@ def test_good_and_broken_release_pass_and_restore_the_config(tmp_path: Path) -> 
     assert result["passed"] is True, result["checks"]
     good, broken = result["releases"]["good"], result["releases"]["broken"]
     assert good["failed_requests"] == 0
-    assert 0 < good["seconds_to_all_traffic_on_new_version"] < good["pulumi_up_seconds"]
+    assert 0 < good["seconds_to_all_traffic_on_new_version"] <= good["pulumi_up_seconds"]
     assert broken["pulumi_up_exit"] == 255
     assert broken["rollback_message"] == "rollback d-R0LLBACK1: Succeeded"
     assert broken["answers_from_this_version"] == 0
@@ -58,10 +58,17 @@ def test_good_and_broken_release_pass_and_restore_the_config(tmp_path: Path) -> 
 
 
 def test_a_release_that_does_not_roll_back_fails_the_drill(tmp_path: Path) -> None:
-    """The check has teeth: a broken version that goes live is reported, not passed."""
-    with fake_stack(tmp_path, scenario="no-fault") as stack:
-        outcome = Drill(stack.options(reuse=True, restore_release=False)).run()
+    """The check has teeth: a broken version that goes live is reported, not passed. The
+    stack did not exist, so the drill creates it and, with --destroy, removes it."""
+    with fake_stack(tmp_path, scenario="no-fault", exists=False) as stack:
+        outcome = Drill(stack.options(destroy=True)).run()
         state = stack.read()
+    assert [c[:2] for c in state["calls"] if c[0] != "config"][-2:] == [
+        ["destroy", "--yes"],
+        ["stack", "rm"],
+    ]
+    assert ["stack", "init", "dev"] in state["calls"]
+    assert state["stacks"] == []
     result = report.build(outcome)
     assert result["passed"] is False
     failed = {c["check"] for c in result["checks"] if not c["passed"]}
