@@ -56,6 +56,9 @@ _LAMBDA_ARN = re.compile(
 _POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]{1,128}$")
 _IMAGE_URI = re.compile(r"^[a-z0-9.-]+(:\d+)?/[a-z0-9._/-]+(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$")
 
+#: The sample service's own rule for APP_VERSION (service/src/config.js).
+_APP_VERSION = re.compile(r"^[\x21-\x7e]{1,128}$")
+
 DEFAULT_SERVICE_DIR = Path(__file__).resolve().parent.parent / "service"
 
 
@@ -214,6 +217,13 @@ class BlueGreenServiceArgs:
     listener_rule_priority: int | None = None
     """Priority (1-50000, lower is evaluated first) of this service's rules on the shared
     listeners. Default None: derived from the service name (`components.listener_rules`)."""
+    # --- release drill (scripts/drill) -------------------------------------------------
+    app_version: str | None = None
+    """The container's APP_VERSION (the X-App-Version header). Default None: the image tag.
+    Setting it makes a new task-definition revision, so a release, without an image build."""
+    fail_health_check: bool = False
+    """The sample service's fault switch (FAIL_HEALTH_CHECK): its health path answers 500, so
+    the release must roll back. Default False; the drill turns it on for one release only."""
 
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags on every taggable resource."""
@@ -279,6 +289,7 @@ def _errors(name: str, a: BlueGreenServiceArgs) -> list[str]:
         _controller_errors,
         _security_errors,
         _shared_runtime_errors,
+        _drill_errors,
     ):
         section(c, a)
     return c.errors
@@ -535,6 +546,22 @@ def listener_rule_errors(a: BlueGreenServiceArgs, *, on_shared_listeners: bool) 
             "service keeps a load balancer of its own",
         )
     return c.errors
+
+
+def _drill_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    if a.app_version is not None:
+        c.check(
+            bool(_APP_VERSION.match(a.app_version)),
+            f"appVersion: {a.app_version!r} must be 1-128 printable ASCII characters without "
+            "spaces (it becomes a response header)",
+        )
+    # The broken version must be stopped on the test listener, before production traffic
+    # moves; without a gate on the health path it would reach users until the alarms fire.
+    c.check(
+        not a.fail_health_check or (a.test_gate_enabled and a.health_check_path in a.gate_paths),
+        "failHealthCheck: true needs testGateEnabled with healthCheckPath among testGatePaths, "
+        "so the faulty version is rolled back before it takes production traffic",
+    )
 
 
 def _cidr_error(key: str, cidr: str) -> list[str]:

@@ -95,6 +95,8 @@ SETTINGS: tuple[Setting, ...] = (
     _setting("hostHeaders", list),
     _setting("pathPatterns", list),
     _setting("listenerRulePriority", int),
+    _setting("appVersion", str),
+    _setting("failHealthCheck", bool),
 )
 #: Values that Pulumi.yaml declares as defaults but that mean "not set".
 _UNSET: dict[str, tuple[Any, ...]] = {

@@ -38,16 +38,21 @@ def container_definitions(
     region: str,
 ) -> str:
     """The one-container definition as the JSON string ECS expects."""
+    environment = [
+        {"name": "PORT", "value": str(args.container_port)},
+        {"name": "APP_VERSION", "value": args.app_version or version},
+        {"name": "NODE_ENV", "value": "production"},
+    ]
+    # Only when on: an unchanged definition for every stack that never uses the switch, so
+    # upgrading the program releases nothing.
+    if args.fail_health_check:
+        environment.append({"name": "FAIL_HEALTH_CHECK", "value": "true"})
     container: dict[str, Any] = {
         "name": CONTAINER_NAME,
         "image": image,
         "essential": True,
         "portMappings": [{"containerPort": args.container_port, "protocol": "tcp"}],
-        "environment": [
-            {"name": "PORT", "value": str(args.container_port)},
-            {"name": "APP_VERSION", "value": version},
-            {"name": "NODE_ENV", "value": "production"},
-        ],
+        "environment": environment,
         "healthCheck": {
             "command": list(args.container_health_check_command),
             "interval": args.health_check_interval_seconds,

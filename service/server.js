@@ -13,7 +13,7 @@ try {
 }
 
 start({
-  app: createApp({ version: config.version }),
+  app: createApp({ version: config.version, failHealthCheck: config.failHealthCheck }),
   port: config.port,
   shutdownTimeoutMs: config.shutdownTimeoutMs,
   keepAliveTimeoutMs: config.keepAliveTimeoutMs,

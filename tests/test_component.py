@@ -278,6 +278,17 @@ def test_prebuilt_image_builds_nothing() -> None:
     assert env["APP_VERSION"] == "web:v42"
 
 
+def test_drill_keys_change_the_task_definition_only_as_asked(dev: StackRun) -> None:
+    """appVersion relabels the running version without a build; the fault switch reaches the
+    container only when on, so stacks that never use it keep an unchanged definition."""
+    assert "FAIL_HEALTH_CHECK" not in {e["name"] for e in _container(dev)["environment"]}
+    run = run_main(_config(appVersion="drill-good-1", failHealthCheck=True))
+    env = {e["name"]: e["value"] for e in _container(run)["environment"]}
+    assert env["APP_VERSION"] == "drill-good-1"
+    assert env["FAIL_HEALTH_CHECK"] == "true"
+    assert _container(run)["image"] == _container(dev)["image"], "no new image for a relabel"
+
+
 def test_image_uri_from_the_environment_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     """Push-to-deploy: CI built the image; the deployment passes its URI in the environment."""
     uri = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-blue-green/web:tree-" + "a" * 40

@@ -67,6 +67,15 @@ CASES: list[tuple[dict[str, Any], str]] = [
         "autoscalingCpuTargetPercent: 95 is outside 10..90",
     ),
     ({"deploymentTimeoutMinutes": 2}, "deploymentTimeoutMinutes: 2 is outside 5..8640"),
+    ({"appVersion": "drill good"}, "appVersion: 'drill good' must be 1-128 printable ASCII"),
+    (
+        {"failHealthCheck": True, "testGateEnabled": False},
+        "failHealthCheck: true needs testGateEnabled with healthCheckPath among testGatePaths",
+    ),
+    (
+        {"failHealthCheck": True, "testGatePaths": ["/"]},
+        "failHealthCheck: true needs testGateEnabled with healthCheckPath among testGatePaths",
+    ),
 ]
 
 

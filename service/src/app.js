@@ -6,10 +6,11 @@ import express from 'express';
  *
  * `app.locals.draining` is set by `start()` once a shutdown signal arrives; /health reads it.
  *
- * @param {{ version: string }} options version: value of the X-App-Version header
+ * @param {{ version: string, failHealthCheck?: boolean }} options version: value of the
+ *   X-App-Version header; failHealthCheck: the fault switch, /health answers 500
  * @returns {import('express').Express}
  */
-export function createApp({ version }) {
+export function createApp({ version, failHealthCheck = false }) {
   const app = express();
   app.disable('x-powered-by');
   app.locals.draining = false;
@@ -28,6 +29,12 @@ export function createApp({ version }) {
   // During a drain the load balancer has already deregistered this task; answering 503 makes
   // anything still probing this target (over a kept-alive connection) stop sending to it.
   app.get('/health', (req, res) => {
+    // The release drill's broken version: every health check (target group, container, test
+    // gate) fails, so the release must roll back while production keeps the good version.
+    if (failHealthCheck) {
+      res.status(500).type('text/plain').send('Health check status: fault (FAIL_HEALTH_CHECK)');
+      return;
+    }
     if (req.app.locals.draining) {
       res.status(503).type('text/plain').send('Health check status: draining');
       return;

@@ -15,6 +15,7 @@ const VERSION_PATTERN = /^[\x21-\x7e]{1,128}$/;
  * @property {number} shutdownTimeoutMs How long a drain may take before the remaining
  *   connections are closed by force.
  * @property {number} keepAliveTimeoutMs How long an idle keep-alive connection stays open.
+ * @property {boolean} failHealthCheck The release drill's fault switch: /health answers 500.
  */
 
 /**
@@ -38,7 +39,23 @@ export function readConfig(env) {
       1,
       MAX_KEEP_ALIVE_TIMEOUT_MS,
     ),
+    // Off unless asked for: the release drill turns it on to ship a version whose health checks
+    // fail, and expects the release to be rolled back before users see it.
+    failHealthCheck: readBoolean(env, 'FAIL_HEALTH_CHECK', false),
   };
+}
+
+function readBoolean(env, name, defaultValue) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return defaultValue;
+  }
+  // Exactly these two spellings, as the task definition writes them: a typo such as "ture"
+  // must stop the process rather than silently leave the switch off (or on).
+  if (raw !== 'true' && raw !== 'false') {
+    throw new Error(`${name} must be "true" or "false", got ${JSON.stringify(raw)}`);
+  }
+  return raw === 'true';
 }
 
 function readInteger(env, name, defaultValue, min, max) {

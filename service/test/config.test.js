@@ -10,11 +10,18 @@ describe('readConfig', () => {
       version: 'unknown',
       shutdownTimeoutMs: 10_000,
       keepAliveTimeoutMs: 65_000,
+      failHealthCheck: false,
     });
   });
 
   it('treats an empty value as unset', () => {
-    const env = { PORT: '', APP_VERSION: '', SHUTDOWN_TIMEOUT_MS: '', KEEP_ALIVE_TIMEOUT_MS: '' };
+    const env = {
+      PORT: '',
+      APP_VERSION: '',
+      SHUTDOWN_TIMEOUT_MS: '',
+      KEEP_ALIVE_TIMEOUT_MS: '',
+      FAIL_HEALTH_CHECK: '',
+    };
     assert.deepEqual(readConfig(env), readConfig({}));
   });
 
@@ -24,13 +31,16 @@ describe('readConfig', () => {
       APP_VERSION: 'green-1.4.0+sha.0f3c2a1',
       SHUTDOWN_TIMEOUT_MS: '120000',
       KEEP_ALIVE_TIMEOUT_MS: '1',
+      FAIL_HEALTH_CHECK: 'true',
     };
     assert.deepEqual(readConfig(env), {
       port: 8080,
       version: 'green-1.4.0+sha.0f3c2a1',
       shutdownTimeoutMs: 120_000,
       keepAliveTimeoutMs: 1,
+      failHealthCheck: true,
     });
+    assert.equal(readConfig({ FAIL_HEALTH_CHECK: 'false' }).failHealthCheck, false);
   });
 
   it('accepts the bounds of each range', () => {
@@ -52,6 +62,8 @@ describe('readConfig', () => {
     ['APP_VERSION', 'blue green', /^APP_VERSION must be 1 to 128 printable ASCII characters/],
     ['APP_VERSION', 'v1\r\nX-Evil: 1', /^APP_VERSION must be 1 to 128 printable ASCII characters/],
     ['APP_VERSION', 'v'.repeat(129), /^APP_VERSION must be 1 to 128 printable ASCII characters/],
+    ['FAIL_HEALTH_CHECK', '1', /^FAIL_HEALTH_CHECK must be "true" or "false", got "1"$/],
+    ['FAIL_HEALTH_CHECK', 'TRUE', /^FAIL_HEALTH_CHECK must be "true" or "false"/],
   ];
   for (const [name, value, message] of rejected) {
     const shown = JSON.stringify(value).slice(0, 30);

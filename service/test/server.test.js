@@ -33,6 +33,20 @@ describe('routes', { timeout: 8000 }, () => {
     assert.equal(response.headers['x-app-version'], 'unknown');
   });
 
+  it('fails /health, and only /health, when FAIL_HEALTH_CHECK=true', async (t) => {
+    const { port } = await startService(t, {
+      env: { APP_VERSION: 'broken', FAIL_HEALTH_CHECK: 'true' },
+    });
+    const health = await get(port, '/health');
+    assert.equal(health.status, 500);
+    assert.equal(health.body, 'Health check status: fault (FAIL_HEALTH_CHECK)');
+    assert.equal(health.headers['x-app-version'], 'broken');
+    const root = await get(port, '/');
+    assert.equal(root.status, 200);
+    const { code } = await runScript('healthcheck.js', { PORT: String(port) });
+    assert.equal(code, 1);
+  });
+
   it('keeps idle connections open longer than the ALB idle timeout (60 s)', async (t) => {
     const { port } = await startService(t);
     const agent = new http.Agent({ keepAlive: true });
