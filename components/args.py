@@ -19,6 +19,7 @@ import pulumi
 
 from components.fargate import FARGATE_MEMORY_BY_CPU, describe_allowed_memory
 from components.release.codedeploy.appspec import LIFECYCLE_EVENTS
+from components.release.codedeploy.release import token_errors
 from components.traffic_shift import TrafficShift, parse_traffic_shift
 
 NatStrategy = Literal["none", "single", "onePerAz"]
@@ -155,6 +156,18 @@ class BlueGreenServiceArgs:
     private_subnet_ids: Sequence[str] = ()
     """With `vpc_id`: subnets for tasks. Default: the public subnets, with public IPs."""
 
+    # --- release engine (issue 10) ---------------------------------------------------------
+    release_wait_for_completion: bool = False
+    """Default False: `pulumi up` returns once users are on green and the after-traffic hooks
+    passed; the rollback window (`termination_wait_minutes`) runs on in CodeDeploy. True holds
+    `pulumi up` until the deployment Succeeded (blue gone)."""
+    release_retry: str | None = None
+    """A new value (any, e.g. a date) asks for another attempt of a release whose last attempt
+    failed or was stopped. Default None: such a release is refused, never blindly retried."""
+    release_override_alarms: str | None = None
+    """A new value (a reason, e.g. a ticket id) releases the next deployment with CloudWatch
+    alarms off, for a hotfix that must go out while alarms fire. Default None: alarms apply."""
+
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags on every taggable resource."""
 
@@ -206,6 +219,7 @@ def _errors(name: str, a: BlueGreenServiceArgs) -> list[str]:
         _traffic_errors,
         _release_errors,
         _network_errors,
+        _release_engine_errors,
     ):
         section(c, a)
     return c.errors
@@ -357,6 +371,11 @@ def _network_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
                 bool(re.match(r"^subnet-[0-9a-f]+$", subnet)),
                 f"publicSubnetIds/privateSubnetIds: {subnet!r} is not a subnet id",
             )
+
+
+def _release_engine_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    c.errors.extend(token_errors("releaseRetry", a.release_retry))
+    c.errors.extend(token_errors("releaseOverrideAlarms", a.release_override_alarms))
 
 
 def _cidr_error(key: str, cidr: str) -> list[str]:

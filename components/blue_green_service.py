@@ -9,12 +9,13 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import create_alarms
+from components.alarms import create_target_group_alarms
 from components.args import BlueGreenServiceArgs, tags_for
 from components.ecs_service import create_ecs_service
 from components.image import create_image
 from components.load_balancer import create_load_balancer
 from components.network import create_network
+from components.release.codedeploy.credentials import stack_identity
 from components.release.codedeploy.deployment_group import allow_hook_invocation, create_codedeploy
 from components.release.codedeploy.release import CodeDeployDeployment, CodeDeployDeploymentArgs
 from components.security_groups import allow_test_traffic_from, create_security_groups
@@ -80,7 +81,10 @@ class BlueGreenService(pulumi.ComponentResource):
             tags=tags,
             parent=self,
         )
-        self.alarms = create_alarms(name, args, lb, tags, self) if args.alarms_enabled else []
+        alarms_per_group = (
+            create_target_group_alarms(name, args, lb, tags, self) if args.alarms_enabled else []
+        )
+        self.alarms = [alarm for group in alarms_per_group for alarm in group.alarms]
         self.codedeploy = create_codedeploy(
             name,
             args,
@@ -122,6 +126,7 @@ class BlueGreenService(pulumi.ComponentResource):
             else []
         )
 
+        profile, role_arns = stack_identity(self)
         self.deployment = CodeDeployDeployment(
             f"{name}-release",
             CodeDeployDeploymentArgs(
@@ -135,6 +140,19 @@ class BlueGreenService(pulumi.ComponentResource):
                 region=region,
                 hooks=hooks,
                 timeout_minutes=args.deployment_timeout_minutes,
+                # Network changes of a CODE_DEPLOY service go out as a release (AppSpec).
+                subnets=self.network.task_subnet_ids,
+                security_groups=[self.security_groups.tasks.id],
+                assign_public_ip=self.network.assign_public_ip,
+                target_group_alarms=[
+                    {"target_group_arn": group.target_group.arn, "alarm_names": group.names}
+                    for group in alarms_per_group
+                ],
+                wait_for_completion=args.release_wait_for_completion,
+                release_retry=args.release_retry,
+                override_alarms=args.release_override_alarms,
+                profile=profile,
+                role_arns=role_arns,
             ),
             opts=pulumi.ResourceOptions(
                 parent=self,
@@ -150,6 +168,7 @@ class BlueGreenService(pulumi.ComponentResource):
         self.service_name = self.ecs.service.name
         self.codedeploy_application = self.codedeploy.application.name
         self.codedeploy_deployment_group = self.codedeploy.deployment_group.deployment_group_name
+        self.release_events_topic_arn = self.codedeploy.events_topic.arn
         self.register_outputs(
             {
                 "url": self.url,
@@ -160,5 +179,6 @@ class BlueGreenService(pulumi.ComponentResource):
                 "serviceName": self.service_name,
                 "codedeployApplication": self.codedeploy_application,
                 "codedeployDeploymentGroup": self.codedeploy_deployment_group,
+                "releaseEventsTopicArn": self.release_events_topic_arn,
             }
         )

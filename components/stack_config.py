@@ -78,6 +78,9 @@ SETTINGS: tuple[Setting, ...] = (
     _setting("vpcId", str),
     _setting("publicSubnetIds", list),
     _setting("privateSubnetIds", list),
+    _setting("releaseWaitForCompletion", bool),
+    _setting("releaseRetry", str),
+    _setting("releaseOverrideAlarms", str),
 )
 #: Values that Pulumi.yaml declares as defaults but that mean "not set".
 _UNSET: dict[str, tuple[Any, ...]] = {"deploymentTimeoutMinutes": (0,)}

@@ -98,7 +98,7 @@ class Aws:
 
     def provider(self) -> CodeDeployDeploymentProvider:
         return CodeDeployDeploymentProvider(
-            clients=lambda region: self.clients.__getitem__,
+            clients=lambda identity, quick=False: self.clients.__getitem__,
             sleep=self.time.sleep,
             clock=self.time.clock,
             log=self.lines.append,
@@ -152,6 +152,20 @@ class Aws:
                 "includeOnlyStatuses": list(ACTIVE_STATUSES),
             },
         )
+
+    def history(self, *infos: dict[str, Any]) -> None:
+        """The group's earlier deployments, looked up before each CreateDeployment."""
+        self.codedeploy.add_response(
+            "list_deployments",
+            {"deployments": [info["deploymentId"] for info in infos]},
+            {"applicationName": APP, "deploymentGroupName": GROUP},
+        )
+        if infos:
+            self.codedeploy.add_response(
+                "batch_get_deployments",
+                {"deploymentsInfo": list(infos)},
+                {"deploymentIds": [info["deploymentId"] for info in infos]},
+            )
 
     def running(self, task_definition: str) -> None:
         self.ecs.add_response(
@@ -260,6 +274,7 @@ def test_success_reports_lifecycle_events_and_traffic_once_each(aws: Aws) -> Non
     aws.group()
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.get("d-NEW", "Created")
     aws.get("d-NEW", "InProgress")
@@ -307,6 +322,7 @@ def test_ready_status_tells_how_to_approve(aws: Aws) -> None:
     spec = replace(SPEC, timeout_minutes=60, hooks={})
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW", spec)
     aws.poll("d-NEW", "Ready", first=True)
     aws.poll("d-NEW", "Succeeded")
@@ -324,6 +340,7 @@ def test_failure_waits_for_the_rollback_and_fails_with_codedeploys_error(aws: Aw
     aws.group()
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.get(
         "d-NEW",
@@ -355,6 +372,7 @@ def test_stopped_deployment_waits_for_the_rollback_to_be_named(aws: Aws) -> None
     aws.group()
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.poll("d-NEW", "Stopped", first=True, errorInformation=stopped)
     # CodeDeploy names the rollback a moment after the stop.
@@ -377,6 +395,7 @@ def test_failure_without_auto_rollback_says_so(aws: Aws) -> None:
     aws.group(auto_rollback=False)
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.poll("d-NEW", "Failed", first=True, errorInformation=FAILED_HOOK)
     aws.running(NEW)
@@ -393,6 +412,7 @@ def test_timeout_stops_with_rollback_then_fails(aws: Aws) -> None:
     spec = replace(SPEC, timeout_minutes=5, poll_interval_seconds=100)
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW", spec)
     aws.get("d-NEW", "InProgress")
     # Lifecycle details are a convenience: without permission to read them, the release goes on.
@@ -438,6 +458,7 @@ def test_waits_for_a_deployment_already_in_progress_then_deploys(aws: Aws) -> No
     aws.poll("d-OTHER", "Succeeded")
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.poll("d-NEW", "Succeeded", first=True)
 
@@ -453,24 +474,31 @@ def test_waits_for_a_deployment_already_in_progress_then_deploys(aws: Aws) -> No
     )
 
 
-def test_create_race_with_another_deployment_is_retried(aws: Aws) -> None:
+def test_create_race_with_another_deployment_is_queued(aws: Aws) -> None:
     aws.group()
     aws.active()
     aws.running(OLD)
+    aws.history()
+    # CodeDeploy's real refusal when a deployment slipped in between our check and our request.
     aws.codedeploy.add_client_error(
         "create_deployment",
-        "DeploymentAlreadyInProgressException",
-        "Deployment d-OTHER is already in progress",
+        "DeploymentLimitExceededException",
+        f"The Deployment Group '{GROUP}' already has an active Deployment 'd-OTHER'",
     )
     aws.active("d-OTHER")
     aws.poll("d-OTHER", "Succeeded", first=True)
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.poll("d-NEW", "Succeeded", first=True)
 
     assert aws.releaser().release().deployment_id == "d-NEW"
     assert aws.time.sleeps == [15]
+    assert (
+        f"codedeploy {APP}/{GROUP}: DeploymentLimitExceededException: The Deployment Group "
+        f"'{GROUP}' already has an active Deployment 'd-OTHER'; queueing behind it"
+    ) in aws.lines
 
 
 def test_a_foreign_deployment_that_outlives_the_budget_is_not_stopped(aws: Aws) -> None:
@@ -516,6 +544,7 @@ def test_update_failure_raises_so_pulumi_keeps_the_old_state(aws: Aws) -> None:
     aws.group(auto_rollback=False)
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.poll("d-NEW", "Failed", first=True, errorInformation=FAILED_HOOK)
     aws.running(OLD)
@@ -528,19 +557,39 @@ def test_update_failure_raises_so_pulumi_keeps_the_old_state(aws: Aws) -> None:
     assert error.value.__suppress_context__
 
 
-def test_delete_stops_only_its_own_running_deployment_with_rollback(aws: Aws) -> None:
-    aws.active("d-OURS", "d-MANUAL")
+def test_delete_stops_every_running_deployment_and_waits_for_a_late_rollback(aws: Aws) -> None:
+    aws.active("d-OURS", "d-MANUAL", "d-BACK0")
     aws.get("d-OURS", "InProgress", description=f"Release {NEW} {DESCRIPTION_MARKER}")
     aws.codedeploy.add_response(
         "stop_deployment",
         {"status": "Pending", "statusMessage": "Stop requested"},
         {"deploymentId": "d-OURS", "autoRollbackEnabled": True},
     )
-    aws.poll("d-OURS", "Stopped", first=True, rollbackInfo={"rollbackDeploymentId": "d-BACK"})
+    aws.poll("d-OURS", "Stopped", first=True)
+    # CodeDeploy names the rollback a poll later, as on the release path.
+    aws.get("d-OURS", "Stopped", rollbackInfo={"rollbackDeploymentId": "d-BACK"})
     aws.poll("d-BACK", "Succeeded", first=True)
+    # Not ours, but the service is going away: stopped too.
     aws.get("d-MANUAL", "InProgress", description="hotfix by hand")
+    aws.codedeploy.add_response(
+        "stop_deployment",
+        {"status": "Pending", "statusMessage": "Stop requested"},
+        {"deploymentId": "d-MANUAL", "autoRollbackEnabled": True},
+    )
+    aws.poll("d-MANUAL", "Stopped", first=True, rollbackInfo={"rollbackMessage": "none"})
+    for _ in range(4):  # the grace for a rollback to be named: 60 s at 15 s
+        aws.get("d-MANUAL", "Stopped", rollbackInfo={"rollbackMessage": "none"})
+    # A rollback already running is waited for, never stopped.
+    aws.get("d-BACK0", "InProgress", creator="codeDeployRollback")
+    aws.poll("d-BACK0", "Succeeded", first=True)
 
-    aws.provider().delete(f"{APP}/{GROUP}", _props(timeout_minutes=30))
+    stopped = aws.provider().delete(f"{APP}/{GROUP}", _props(timeout_minutes=30))
+
+    assert stopped is None
+    assert aws.lines[-1] == (
+        f"codedeploy {APP}/{GROUP}: stopped before delete: d-OURS Stopped, rollback d-BACK: "
+        "Succeeded; d-MANUAL Stopped, no rollback deployment (none)"
+    )
 
 
 def test_delete_of_an_already_deleted_group_is_a_no_op(aws: Aws) -> None:

@@ -129,7 +129,8 @@ def test_readme_shows_the_current_timelines() -> None:
 
 
 def test_readme_documents_every_key() -> None:
-    readme = (ROOT / "README.md").read_text()
+    # The README is a short front page; the topic documents in docs/ carry the details.
+    readme = "\n".join(p.read_text() for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
     missing = [key for key in DECLARED if f"`{key}`" not in readme]
     assert missing == []
 
