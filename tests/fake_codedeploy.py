@@ -113,9 +113,10 @@ class FakeAws:
         for deployment in list(self.deployments.values()):
             t = self.now - deployment.created
             if deployment.ended_at is not None:
-                if deployment.rollback_id and deployment.rollback_id not in self.deployments:
-                    if self.now >= deployment.ended_at + deployment.rollback_named_after:
-                        self._start_rollback(deployment)
+                named = deployment.ended_at + deployment.rollback_named_after
+                rollback = deployment.rollback_id
+                if rollback and rollback not in self.deployments and self.now >= named:
+                    self._start_rollback(deployment)
                 continue
             if deployment.fail_at is not None and t >= deployment.fail_at:
                 self._end(deployment, "Failed", deployment.created + deployment.fail_at)

@@ -8,7 +8,6 @@ talk to the time-driven fake in `tests/fake_codedeploy.py`; nothing waits for re
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -53,10 +52,10 @@ ALARMS = {BLUE_TG: ("web-blue-5xx", "web-blue-unhealthy"), GREEN_TG: ("web-green
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAws]:
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeAws:
     fake = FakeAws(serving=OLD)
     FakeAws.patch_backoff(monkeypatch, fake)
-    yield fake
+    return fake
 
 
 def _releaser(
@@ -119,8 +118,7 @@ def test_returns_when_users_are_on_green_and_tells_how_to_roll_back(fake: FakeAw
     [deployment] = fake.deployments.values()
     assert deployment.status(fake.now) == "InProgress"  # the rollback window goes on
     assert any(
-        f"--deployment-id {outcome.deployment_id} --auto-rollback-enabled" in line
-        for line in lines
+        f"--deployment-id {outcome.deployment_id} --auto-rollback-enabled" in line for line in lines
     )
 
 
@@ -204,7 +202,7 @@ def test_an_outage_longer_than_botocores_retries_is_ridden_out_by_the_watch(
 def test_an_outage_past_the_budget_fails_naming_where_to_look(fake: FakeAws) -> None:
     fake.outages.append((30, 10_000))
 
-    with pytest.raises(DeploymentError, match="kept failing .*EndpointConnectionError"):
+    with pytest.raises(DeploymentError, match=r"kept failing .*EndpointConnectionError"):
         _releaser(fake, replace(SPEC, timeout_minutes=5)).release()
 
 
@@ -330,7 +328,8 @@ def test_a_rollback_after_pulumi_up_returned_is_reported_by_the_next_preview(
     lines: list[str] = []
     provider = _provider(fake, lines)
     created = provider.create(_props())
-    assert created.outs is not None and created.outs["release_status"] == "UsersOnGreen"
+    assert created.outs is not None
+    assert created.outs["release_status"] == "UsersOnGreen"
     assert provider.diff("id", created.outs, _props()).changes is False
 
     # An alarm fires in the rollback window; CodeDeploy rolls back after `pulumi up` returned.
@@ -361,8 +360,9 @@ def test_a_preview_without_aws_access_diffs_on_inputs() -> None:
     provider = CodeDeployDeploymentProvider(clients=no_access, log=lines.append)
 
     assert provider.diff("id", _props(), _props()).changes is False
-    assert lines == ["codedeploy: could not check what serves (RuntimeError: no credentials); "
-                     "diff on inputs"]
+    assert lines == [
+        "codedeploy: could not check what serves (RuntimeError: no credentials); diff on inputs"
+    ]
 
 
 # --- credentials -----------------------------------------------------------------------------
@@ -415,7 +415,7 @@ def test_assumed_role_credentials_are_refreshed_mid_release(
             clients.__getitem__,
             sleep=fake.sleep,
             clock=fake.clock,
-            log=[].append,
+            log=lambda line: None,
         )
         outcome = releaser.release()
         stubber.assert_no_pending_responses()
@@ -444,12 +444,11 @@ def test_a_process_that_already_is_the_role_does_not_assume_it_again(
             "get_caller_identity",
             {"Arn": "arn:aws:sts::210987654321:assumed-role/deployer/oidc", "Account": "1"},
         )
-        session = session_for(
-            AwsIdentity(REGION, role_arns=(role,)), sts=lambda credentials: sts
-        )
+        session = session_for(AwsIdentity(REGION, role_arns=(role,)), sts=lambda credentials: sts)
         stubber.assert_no_pending_responses()
     credentials = session.get_credentials()
-    assert credentials is not None and credentials.method != "assume-role-chain"
+    assert credentials is not None
+    assert credentials.method != "assume-role-chain"
 
 
 def test_identity_inputs_round_trip() -> None:

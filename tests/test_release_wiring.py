@@ -46,7 +46,10 @@ def test_each_target_group_has_its_own_alarms_for_the_release(dev: StackRun) -> 
         entry["target_group_arn"]: sorted(entry["alarm_names"])
         for entry in _release(dev)["target_group_alarms"]
     }
-    groups = {r.outputs["arnSuffix"]: r.outputs["arn"] for r in dev.of_type("aws:lb/targetGroup:TargetGroup")}
+    groups = {
+        r.outputs["arnSuffix"]: r.outputs["arn"]
+        for r in dev.of_type("aws:lb/targetGroup:TargetGroup")
+    }
     assert len(by_group) == 2
     for suffix, arn in groups.items():
         names = by_group[arn]
@@ -68,8 +71,8 @@ def test_failures_and_rollbacks_are_published_to_an_exported_topic(dev: StackRun
         for r in dev.of_type("aws:iam/rolePolicy:RolePolicy")
         if "sns:Publish" in r.inputs["policy"]
     )
-    assert json.loads(publish.inputs["policy"])["Statement"][0]["Resource"] == (
-        topic.outputs["arn"]
+    assert (
+        json.loads(publish.inputs["policy"])["Statement"][0]["Resource"] == (topic.outputs["arn"])
     )
     assert publish.urn in dev.one(GROUP).dependencies
     assert dev.outputs["releaseEventsTopicArn"] == topic.outputs["arn"]
