@@ -24,8 +24,8 @@ from typing import Any
 
 import botocore.session
 import pytest
-from botocore.response import StreamingBody
 from botocore.exceptions import ReadTimeoutError
+from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 from components.lambdas.test_traffic_gate import gate, probe

@@ -944,8 +944,8 @@ class CodeDeployReleaser:
             self._log(
                 f"codedeploy {deployment_id}: users are on green ({spec.task_definition_arn}): "
                 f"all production traffic moved and the after-traffic hooks passed. Blue is kept "
-                f"for the rollback window ({window} min), during which an alarm still rolls the "
-                "release back. Roll back by hand within it: `aws deploy stop-deployment "
+                f"for the rollback window ({window} min). Roll back by hand within it: `aws "
+                "deploy stop-deployment "
                 f"--deployment-id {deployment_id} --auto-rollback-enabled`; end it now: `aws "
                 f"deploy continue-deployment --deployment-id {deployment_id} "
                 "--deployment-wait-type TERMINATION_WAIT`. A rollback after this point is "
