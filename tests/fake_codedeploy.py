@@ -49,6 +49,8 @@ EVENTS = (
     "AfterAllowTraffic",
 )
 _CREDENTIAL = re.compile(r"Credential=([^/]+)/")
+#: One session for all fakes: it caches the parsed service models.
+_SESSION = botocore.session.get_session()
 
 
 class _Raw(io.BytesIO):
@@ -169,7 +171,7 @@ class FakeAws:
     # --- clients ---------------------------------------------------------------------------
 
     def clients(self, session: botocore.session.Session | None = None) -> dict[str, Any]:
-        session = session or botocore.session.get_session()
+        session = session or _SESSION
         built = {}
         for service in ("codedeploy", "ecs"):
             kwargs: dict[str, Any] = {}

@@ -32,6 +32,7 @@ from components.release.codedeploy.release import (
     CodeDeployReleaser,
     DeploymentError,
     ReleaseSpec,
+    Serving,
     derive_timeout_minutes,
     traffic_shift_minutes,
 )
@@ -604,17 +605,52 @@ def test_delete_of_an_already_deleted_group_is_a_no_op(aws: Aws) -> None:
         ({"hooks": {}}, True),
         ({"container_port": 8080}, True),
         ({"platform_version": "1.4.0"}, True),
+        ({"subnets": ["subnet-c"], "security_groups": ["sg-1"]}, True),
+        ({"assign_public_ip": False}, True),
+        ({"subnets": ["subnet-b", "subnet-a"]}, False),  # order means nothing
         ({"timeout_minutes": 90, "poll_interval_seconds": 30}, False),
+        ({"release_retry": "2", "override_alarms": "INC-1", "wait_for_completion": True}, False),
         ({"container_port": 3000.0}, False),  # numbers come back from state as floats
     ],
 )
 def test_diff_updates_on_release_inputs_and_never_replaces(
-    change: dict[str, Any], expected: bool
+    aws: Aws, change: dict[str, Any], expected: bool
 ) -> None:
-    olds = _props(task_definition_arn=OLD) | {"deployment_id": "d-1", "__provider": "x"}
-    news = _props(task_definition_arn=OLD) | change | {"__provider": "y"}
+    network = {"subnets": ["subnet-a", "subnet-b"], "security_groups": ["sg-1"]}
+    olds = _props(task_definition_arn=OLD, **network, assign_public_ip=True) | {
+        "deployment_id": "d-1",
+        "__provider": "x",
+    }
+    news = olds | change | {"__provider": "y"}
+    if not expected:
+        # No input changed: the diff looks at what serves, which matches the state.
+        aws.ecs.add_response(
+            "describe_services",
+            {
+                "services": [
+                    {
+                        "serviceName": SERVICE,
+                        "taskSets": [
+                            {
+                                "status": "PRIMARY",
+                                "taskDefinition": OLD,
+                                "networkConfiguration": {
+                                    "awsvpcConfiguration": {
+                                        "subnets": ["subnet-b", "subnet-a"],
+                                        "securityGroups": ["sg-1"],
+                                        "assignPublicIp": "ENABLED",
+                                    }
+                                },
+                            }
+                        ],
+                    }
+                ]
+            },
+            {"cluster": CLUSTER, "services": [SERVICE]},
+        )
+        aws.get("d-1", "Succeeded")
 
-    diff = CodeDeployDeploymentProvider().diff(f"{APP}/{GROUP}", olds, news)
+    diff = aws.provider().diff(f"{APP}/{GROUP}", olds, news)
 
     assert diff.changes is expected
     assert diff.replaces == []
@@ -827,3 +863,26 @@ def test_provider_pickled_before_the_move_still_loads(monkeypatch: pytest.Monkey
         "components.release.codedeploy.release",
         "CodeDeployDeploymentProvider",
     ]
+
+
+def test_a_network_or_port_change_alone_is_a_release() -> None:
+    spec = replace(SPEC, subnets=("subnet-a",), security_groups=("sg-1",), assign_public_ip=False)
+    serving = Serving(
+        task_definition_arn=NEW,
+        container_port=3000,
+        subnets=("subnet-a",),
+        security_groups=("sg-1",),
+        assign_public_ip=False,
+    )
+    assert spec.differences(serving) == []
+    moved = replace(serving, subnets=("subnet-old",), assign_public_ip=True)
+    assert spec.differences(moved) == [
+        "network subnets ['subnet-old'] -> ['subnet-a'], security groups ['sg-1'] -> ['sg-1'], "
+        "public IP True -> False"
+    ]
+    assert spec.differences(replace(serving, container_port=8000)) == [
+        "container port 8000 -> 3000"
+    ]
+    revision = json.loads(spec.revision()["appSpecContent"]["content"])
+    network = revision["Resources"][0]["TargetService"]["Properties"]["NetworkConfiguration"]
+    assert network["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
