@@ -19,7 +19,7 @@ import pulumi
 
 from components.fargate import FARGATE_MEMORY_BY_CPU, describe_allowed_memory
 from components.release.codedeploy.appspec import LIFECYCLE_EVENTS
-from components.release.codedeploy.release import token_errors
+from components.release.codedeploy.spec import token_errors
 from components.traffic_shift import TrafficShift, parse_traffic_shift
 
 NatStrategy = Literal["none", "single", "onePerAz"]

@@ -23,14 +23,18 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from components.release.codedeploy.release import (
-    ACTIVE_STATUSES,
-    DESCRIPTION_MARKER,
-    PREDEFINED_TRAFFIC_ROUTING,
     CodeDeployDeployment,
     CodeDeployDeploymentArgs,
     CodeDeployDeploymentProvider,
+)
+from components.release.codedeploy.releaser import (
+    ACTIVE_STATUSES,
+    DESCRIPTION_MARKER,
     CodeDeployReleaser,
     DeploymentError,
+)
+from components.release.codedeploy.spec import (
+    PREDEFINED_TRAFFIC_ROUTING,
     ReleaseSpec,
     Serving,
     derive_timeout_minutes,

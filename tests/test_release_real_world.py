@@ -17,12 +17,9 @@ import pytest
 from botocore.stub import Stubber
 
 from components.release.codedeploy.credentials import AwsIdentity, session_for
-from components.release.codedeploy.release import (
-    CodeDeployDeploymentProvider,
-    CodeDeployReleaser,
-    DeploymentError,
-    ReleaseSpec,
-)
+from components.release.codedeploy.release import CodeDeployDeploymentProvider
+from components.release.codedeploy.releaser import CodeDeployReleaser, DeploymentError
+from components.release.codedeploy.spec import ReleaseSpec
 from tests.fake_codedeploy import (
     APP,
     BLUE_TG,
