@@ -24,7 +24,14 @@ Decisions (details at each function):
   watch. A release that outlives its budget is stopped with rollback and the update fails.
 - `read` and `diff` look at what serves (the PRIMARY task set), so `pulumi refresh` and the next
   preview see manual redeploys and rollbacks, including one that happened after `pulumi up`.
+- `delete` stops every deployment still running in the group (the service is going away) and
+  waits for their rollbacks, also one CodeDeploy names late.
+- Releases and deletes act as the component's aws provider (profile, assumed role), with
+  credentials botocore refreshes during a long release.
 - Failing `update` keeps the previous state. A failing `create` records nothing.
+
+This module is the Pulumi side (inputs, diff, read, outputs); `releaser.py` talks to AWS,
+`spec.py` holds the release as data, `credentials.py` the identity.
 
 The provider runs in a separate process (`python -m pulumi.dynamic`), deserialized with dill from
 the state. dill stores classes of importable modules by reference, so the provider instance

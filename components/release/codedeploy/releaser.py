@@ -47,6 +47,9 @@ ROLLBACK_GRACE_SECONDS = 60
 #: Deployments of the group looked at for an earlier attempt of the same AppSpec: four
 #: BatchGetDeployments calls (25 each), weeks of history for a service released a few times a day.
 HISTORY_LIMIT = 100
+#: How long `delete` waits for stopped deployments and their rollbacks when no timeout is set:
+#: a stop with rollback takes a few minutes; twice the provisioning margin leaves room.
+DELETE_BUDGET_MINUTES = 2 * PROVISIONING_MARGIN_MINUTES
 BATCH_GET_LIMIT = 25
 
 #: Error codes handled by name, each checked against botocore's service model by
@@ -665,7 +668,8 @@ class CodeDeployReleaser:
         """Stops, with rollback, every deployment still running in the group, ours or not (the
         service is going away), waits for each and for its rollback, also one CodeDeploy names
         late, and returns what it stopped. Rollback deployments are waited for, not stopped."""
-        budget_minutes = self.spec.timeout_minutes or PROVISIONING_MARGIN_MINUTES * 2
+        # The group's settings may be gone already, so no derived budget: a fixed one.
+        budget_minutes = self.spec.timeout_minutes or DELETE_BUDGET_MINUTES
         deadline = self._clock() + budget_minutes * 60
         try:
             active = self._call(deadline, "ListDeployments", self.active_deployment_ids)
