@@ -28,6 +28,7 @@ from components.listener_rules import (
     path_pattern_error,
 )
 from components.release.codedeploy.appspec import LIFECYCLE_EVENTS
+from components.release.codedeploy.spec import token_errors
 from components.release.ecs import lifecycle
 from components.release.ecs.strategy import strategy_errors
 from components.runtime_ref import SharedRuntimeRef
@@ -224,6 +225,17 @@ class BlueGreenServiceArgs:
     fail_health_check: bool = False
     """The sample service's fault switch (FAIL_HEALTH_CHECK): its health path answers 500, so
     the release must roll back. Default False; the drill turns it on for one release only."""
+    # --- release engine (issue 10) ---------------------------------------------------------
+    release_wait_for_completion: bool = False
+    """Default False: `pulumi up` returns once users are on green and the after-traffic hooks
+    passed; the rollback window (`termination_wait_minutes`) runs on in CodeDeploy. True holds
+    `pulumi up` until the deployment Succeeded (blue gone)."""
+    release_retry: str | None = None
+    """A new value (any, e.g. a date) asks for another attempt of a release whose last attempt
+    failed or was stopped. Default None: such a release is refused, never blindly retried."""
+    release_override_alarms: str | None = None
+    """A new value (a reason, e.g. a ticket id) releases the next deployment with CloudWatch
+    alarms off, for a hotfix that must go out while alarms fire. Default None: alarms apply."""
 
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags on every taggable resource."""
@@ -290,6 +302,7 @@ def _errors(name: str, a: BlueGreenServiceArgs) -> list[str]:
         _security_errors,
         _shared_runtime_errors,
         _drill_errors,
+        _release_engine_errors,
     ):
         section(c, a)
     return c.errors
@@ -562,6 +575,11 @@ def _drill_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
         "failHealthCheck: true needs testGateEnabled with healthCheckPath among testGatePaths, "
         "so the faulty version is rolled back before it takes production traffic",
     )
+
+
+def _release_engine_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    c.errors.extend(token_errors("releaseRetry", a.release_retry))
+    c.errors.extend(token_errors("releaseOverrideAlarms", a.release_override_alarms))
 
 
 def _cidr_error(key: str, cidr: str) -> list[str]:

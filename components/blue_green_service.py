@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.access_logs import access_log_bucket_prefix, create_access_log_bucket
-from components.alarms import create_alarms
+from components.alarms import alarm_names, create_target_group_alarms
 from components.args import BlueGreenServiceArgs, tags_for
 from components.ecs_service import EcsService, ServiceRelease, create_ecs_service
 from components.flow_logs import create_flow_logs
@@ -139,8 +139,10 @@ class BlueGreenService(pulumi.ComponentResource):
             parent=self,
             kms_key_id=log_key_arn,
         )
-        self.alarms = create_alarms(name, args, lb, tags, self) if args.alarms_enabled else []
-        alarm_names = [alarm.name for alarm in self.alarms]
+        alarms_per_group = (
+            create_target_group_alarms(name, args, lb, tags, self) if args.alarms_enabled else []
+        )
+        self.alarms = [alarm for group in alarms_per_group for alarm in group.alarms]
         task_definition_arn = self.task_definition.task_definition.arn
         # The target group must be attached to a listener before ECS can register tasks.
         listeners: list[pulumi.Resource] = [lb.production_listener, lb.test_listener]
@@ -175,9 +177,12 @@ class BlueGreenService(pulumi.ComponentResource):
                 task_definition_arn=task_definition_arn,
                 container_name=self.task_definition.container_name,
                 lb=lb,
-                alarm_names=alarm_names,
+                alarms=alarms_per_group,
                 region=region,
                 test_gate=self.test_gate,
+                subnet_ids=self.network.task_subnet_ids,
+                security_group_id=self.security_groups.tasks.id,
+                assign_public_ip=self.network.assign_public_ip,
                 tags=tags,
                 parent=self,
             )
@@ -189,12 +194,13 @@ class BlueGreenService(pulumi.ComponentResource):
             self.codedeploy_deployment_group: pulumi.Output[str | None] = (
                 codedeploy.deployment_group.deployment_group_name
             )
+            self.release_events_topic_arn: pulumi.Output[str | None] = codedeploy.events_topic.arn
         else:
             self.ecs_controller = create_ecs_controller(
                 name,
                 args,
                 lb=lb,
-                alarm_names=alarm_names,
+                alarm_names=alarm_names(self.alarms),
                 test_gate_arn=self.test_gate.function_arn if self.test_gate else None,
                 tags=tags,
                 parent=self,
@@ -212,6 +218,8 @@ class BlueGreenService(pulumi.ComponentResource):
             self.deployment_id = self.release_check.service_deployment_arn
             self.codedeploy_application = pulumi.Output.from_input(None)
             self.codedeploy_deployment_group = pulumi.Output.from_input(None)
+            # ECS-native releases publish their state changes to EventBridge, not to a topic.
+            self.release_events_topic_arn = pulumi.Output.from_input(None)
 
         self.url = lb.url
         self.test_url = lb.test_url
@@ -230,6 +238,7 @@ class BlueGreenService(pulumi.ComponentResource):
                 "codedeployApplication": self.codedeploy_application,
                 "codedeployDeploymentGroup": self.codedeploy_deployment_group,
                 "deploymentId": self.deployment_id,
+                "releaseEventsTopicArn": self.release_events_topic_arn,
             }
         )
 

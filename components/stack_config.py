@@ -97,6 +97,9 @@ SETTINGS: tuple[Setting, ...] = (
     _setting("listenerRulePriority", int),
     _setting("appVersion", str),
     _setting("failHealthCheck", bool),
+    _setting("releaseWaitForCompletion", bool),
+    _setting("releaseRetry", str),
+    _setting("releaseOverrideAlarms", str),
 )
 #: Values that Pulumi.yaml declares as defaults but that mean "not set".
 _UNSET: dict[str, tuple[Any, ...]] = {

@@ -82,3 +82,24 @@ def test_content_is_deterministic_for_equal_specs() -> None:
     first = {"b": 1, "a": [{"y": 2, "x": 1}]}
     second = {"a": [{"x": 1, "y": 2}], "b": 1}
     assert appspec_content(first) == appspec_content(second)
+
+
+def test_network_configuration_travels_in_the_appspec_in_a_stable_order() -> None:
+    from components.release.codedeploy.appspec import AwsvpcConfiguration  # noqa: PLC0415
+
+    appspec = build_appspec(
+        task_definition_arn=TASK_DEF,
+        container_name="web",
+        container_port=8000,
+        network=AwsvpcConfiguration(("subnet-b", "subnet-a"), ("sg-1",), assign_public_ip=False),
+    )
+
+    properties = appspec["Resources"][0]["TargetService"]["Properties"]
+    assert properties["NetworkConfiguration"] == {
+        "AwsvpcConfiguration": {
+            "Subnets": ["subnet-a", "subnet-b"],
+            "SecurityGroups": ["sg-1"],
+            "AssignPublicIp": "DISABLED",
+        }
+    }
+    assert properties["LoadBalancerInfo"]["ContainerPort"] == 8000

@@ -23,15 +23,20 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from components.release.codedeploy.release import (
-    ACTIVE_STATUSES,
-    DESCRIPTION_MARKER,
-    PREDEFINED_TRAFFIC_ROUTING,
     CodeDeployDeployment,
     CodeDeployDeploymentArgs,
     CodeDeployDeploymentProvider,
+)
+from components.release.codedeploy.releaser import (
+    ACTIVE_STATUSES,
+    DESCRIPTION_MARKER,
     CodeDeployReleaser,
     DeploymentError,
+)
+from components.release.codedeploy.spec import (
+    PREDEFINED_TRAFFIC_ROUTING,
     ReleaseSpec,
+    Serving,
     derive_timeout_minutes,
     traffic_shift_minutes,
 )
@@ -98,7 +103,7 @@ class Aws:
 
     def provider(self) -> CodeDeployDeploymentProvider:
         return CodeDeployDeploymentProvider(
-            clients=lambda region: self.clients.__getitem__,
+            clients=lambda identity, quick=False: self.clients.__getitem__,
             sleep=self.time.sleep,
             clock=self.time.clock,
             log=self.lines.append,
@@ -152,6 +157,20 @@ class Aws:
                 "includeOnlyStatuses": list(ACTIVE_STATUSES),
             },
         )
+
+    def history(self, *infos: dict[str, Any]) -> None:
+        """The group's earlier deployments, looked up before each CreateDeployment."""
+        self.codedeploy.add_response(
+            "list_deployments",
+            {"deployments": [info["deploymentId"] for info in infos]},
+            {"applicationName": APP, "deploymentGroupName": GROUP},
+        )
+        if infos:
+            self.codedeploy.add_response(
+                "batch_get_deployments",
+                {"deploymentsInfo": list(infos)},
+                {"deploymentIds": [info["deploymentId"] for info in infos]},
+            )
 
     def running(self, task_definition: str) -> None:
         self.ecs.add_response(
@@ -260,6 +279,7 @@ def test_success_reports_lifecycle_events_and_traffic_once_each(aws: Aws) -> Non
     aws.group()
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.get("d-NEW", "Created")
     aws.get("d-NEW", "InProgress")
@@ -307,6 +327,7 @@ def test_ready_status_tells_how_to_approve(aws: Aws) -> None:
     spec = replace(SPEC, timeout_minutes=60, hooks={})
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW", spec)
     aws.poll("d-NEW", "Ready", first=True)
     aws.poll("d-NEW", "Succeeded")
@@ -324,6 +345,7 @@ def test_failure_waits_for_the_rollback_and_fails_with_codedeploys_error(aws: Aw
     aws.group()
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.get(
         "d-NEW",
@@ -355,6 +377,7 @@ def test_stopped_deployment_waits_for_the_rollback_to_be_named(aws: Aws) -> None
     aws.group()
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.poll("d-NEW", "Stopped", first=True, errorInformation=stopped)
     # CodeDeploy names the rollback a moment after the stop.
@@ -377,6 +400,7 @@ def test_failure_without_auto_rollback_says_so(aws: Aws) -> None:
     aws.group(auto_rollback=False)
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.poll("d-NEW", "Failed", first=True, errorInformation=FAILED_HOOK)
     aws.running(NEW)
@@ -393,6 +417,7 @@ def test_timeout_stops_with_rollback_then_fails(aws: Aws) -> None:
     spec = replace(SPEC, timeout_minutes=5, poll_interval_seconds=100)
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW", spec)
     aws.get("d-NEW", "InProgress")
     # Lifecycle details are a convenience: without permission to read them, the release goes on.
@@ -438,6 +463,7 @@ def test_waits_for_a_deployment_already_in_progress_then_deploys(aws: Aws) -> No
     aws.poll("d-OTHER", "Succeeded")
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.poll("d-NEW", "Succeeded", first=True)
 
@@ -453,24 +479,31 @@ def test_waits_for_a_deployment_already_in_progress_then_deploys(aws: Aws) -> No
     )
 
 
-def test_create_race_with_another_deployment_is_retried(aws: Aws) -> None:
+def test_create_race_with_another_deployment_is_queued(aws: Aws) -> None:
     aws.group()
     aws.active()
     aws.running(OLD)
+    aws.history()
+    # CodeDeploy's real refusal when a deployment slipped in between our check and our request.
     aws.codedeploy.add_client_error(
         "create_deployment",
-        "DeploymentAlreadyInProgressException",
-        "Deployment d-OTHER is already in progress",
+        "DeploymentLimitExceededException",
+        f"The Deployment Group '{GROUP}' already has an active Deployment 'd-OTHER'",
     )
     aws.active("d-OTHER")
     aws.poll("d-OTHER", "Succeeded", first=True)
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.poll("d-NEW", "Succeeded", first=True)
 
     assert aws.releaser().release().deployment_id == "d-NEW"
     assert aws.time.sleeps == [15]
+    assert (
+        f"codedeploy {APP}/{GROUP}: DeploymentLimitExceededException: The Deployment Group "
+        f"'{GROUP}' already has an active Deployment 'd-OTHER'; queueing behind it"
+    ) in aws.lines
 
 
 def test_a_foreign_deployment_that_outlives_the_budget_is_not_stopped(aws: Aws) -> None:
@@ -516,6 +549,7 @@ def test_update_failure_raises_so_pulumi_keeps_the_old_state(aws: Aws) -> None:
     aws.group(auto_rollback=False)
     aws.active()
     aws.running(OLD)
+    aws.history()
     aws.create("d-NEW")
     aws.poll("d-NEW", "Failed", first=True, errorInformation=FAILED_HOOK)
     aws.running(OLD)
@@ -528,19 +562,38 @@ def test_update_failure_raises_so_pulumi_keeps_the_old_state(aws: Aws) -> None:
     assert error.value.__suppress_context__
 
 
-def test_delete_stops_only_its_own_running_deployment_with_rollback(aws: Aws) -> None:
-    aws.active("d-OURS", "d-MANUAL")
+def test_delete_stops_every_running_deployment_and_waits_for_a_late_rollback(aws: Aws) -> None:
+    aws.active("d-OURS", "d-MANUAL", "d-BACK0")
     aws.get("d-OURS", "InProgress", description=f"Release {NEW} {DESCRIPTION_MARKER}")
     aws.codedeploy.add_response(
         "stop_deployment",
         {"status": "Pending", "statusMessage": "Stop requested"},
         {"deploymentId": "d-OURS", "autoRollbackEnabled": True},
     )
-    aws.poll("d-OURS", "Stopped", first=True, rollbackInfo={"rollbackDeploymentId": "d-BACK"})
+    aws.poll("d-OURS", "Stopped", first=True)
+    # CodeDeploy names the rollback a poll later, as on the release path.
+    aws.get("d-OURS", "Stopped", rollbackInfo={"rollbackDeploymentId": "d-BACK"})
     aws.poll("d-BACK", "Succeeded", first=True)
+    # Not ours, but the service is going away: stopped too.
     aws.get("d-MANUAL", "InProgress", description="hotfix by hand")
+    aws.codedeploy.add_response(
+        "stop_deployment",
+        {"status": "Pending", "statusMessage": "Stop requested"},
+        {"deploymentId": "d-MANUAL", "autoRollbackEnabled": True},
+    )
+    aws.poll("d-MANUAL", "Stopped", first=True, rollbackInfo={"rollbackMessage": "none"})
+    for _ in range(4):  # the grace for a rollback to be named: 60 s at 15 s
+        aws.get("d-MANUAL", "Stopped", rollbackInfo={"rollbackMessage": "none"})
+    # A rollback already running is waited for, never stopped.
+    aws.get("d-BACK0", "InProgress", creator="codeDeployRollback")
+    aws.poll("d-BACK0", "Succeeded", first=True)
 
     aws.provider().delete(f"{APP}/{GROUP}", _props(timeout_minutes=30))
+
+    assert aws.lines[-1] == (
+        f"codedeploy {APP}/{GROUP}: stopped before delete: d-OURS Stopped, rollback d-BACK: "
+        "Succeeded; d-MANUAL Stopped, no rollback deployment (none)"
+    )
 
 
 def test_delete_of_an_already_deleted_group_is_a_no_op(aws: Aws) -> None:
@@ -556,17 +609,52 @@ def test_delete_of_an_already_deleted_group_is_a_no_op(aws: Aws) -> None:
         ({"hooks": {}}, True),
         ({"container_port": 8080}, True),
         ({"platform_version": "1.4.0"}, True),
+        ({"subnets": ["subnet-c"], "security_groups": ["sg-1"]}, True),
+        ({"assign_public_ip": False}, True),
+        ({"subnets": ["subnet-b", "subnet-a"]}, False),  # order means nothing
         ({"timeout_minutes": 90, "poll_interval_seconds": 30}, False),
+        ({"release_retry": "2", "override_alarms": "INC-1", "wait_for_completion": True}, False),
         ({"container_port": 3000.0}, False),  # numbers come back from state as floats
     ],
 )
 def test_diff_updates_on_release_inputs_and_never_replaces(
-    change: dict[str, Any], expected: bool
+    aws: Aws, change: dict[str, Any], expected: bool
 ) -> None:
-    olds = _props(task_definition_arn=OLD) | {"deployment_id": "d-1", "__provider": "x"}
-    news = _props(task_definition_arn=OLD) | change | {"__provider": "y"}
+    network = {"subnets": ["subnet-a", "subnet-b"], "security_groups": ["sg-1"]}
+    olds = _props(task_definition_arn=OLD, **network, assign_public_ip=True) | {
+        "deployment_id": "d-1",
+        "__provider": "x",
+    }
+    news = olds | change | {"__provider": "y"}
+    if not expected:
+        # No input changed: the diff looks at what serves, which matches the state.
+        aws.ecs.add_response(
+            "describe_services",
+            {
+                "services": [
+                    {
+                        "serviceName": SERVICE,
+                        "taskSets": [
+                            {
+                                "status": "PRIMARY",
+                                "taskDefinition": OLD,
+                                "networkConfiguration": {
+                                    "awsvpcConfiguration": {
+                                        "subnets": ["subnet-b", "subnet-a"],
+                                        "securityGroups": ["sg-1"],
+                                        "assignPublicIp": "ENABLED",
+                                    }
+                                },
+                            }
+                        ],
+                    }
+                ]
+            },
+            {"cluster": CLUSTER, "services": [SERVICE]},
+        )
+        aws.get("d-1", "Succeeded")
 
-    diff = CodeDeployDeploymentProvider().diff(f"{APP}/{GROUP}", olds, news)
+    diff = aws.provider().diff(f"{APP}/{GROUP}", olds, news)
 
     assert diff.changes is expected
     assert diff.replaces == []
@@ -779,3 +867,26 @@ def test_provider_pickled_before_the_move_still_loads(monkeypatch: pytest.Monkey
         "components.release.codedeploy.release",
         "CodeDeployDeploymentProvider",
     ]
+
+
+def test_a_network_or_port_change_alone_is_a_release() -> None:
+    spec = replace(SPEC, subnets=("subnet-a",), security_groups=("sg-1",), assign_public_ip=False)
+    serving = Serving(
+        task_definition_arn=NEW,
+        container_port=3000,
+        subnets=("subnet-a",),
+        security_groups=("sg-1",),
+        assign_public_ip=False,
+    )
+    assert spec.differences(serving) == []
+    moved = replace(serving, subnets=("subnet-old",), assign_public_ip=True)
+    assert spec.differences(moved) == [
+        "network subnets ['subnet-old'] -> ['subnet-a'], security groups ['sg-1'] -> ['sg-1'], "
+        "public IP True -> False"
+    ]
+    assert spec.differences(replace(serving, container_port=8000)) == [
+        "container port 8000 -> 3000"
+    ]
+    revision = json.loads(spec.revision()["appSpecContent"]["content"])
+    network = revision["Resources"][0]["TargetService"]["Properties"]["NetworkConfiguration"]
+    assert network["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"

@@ -123,9 +123,12 @@ def test_alarms_roll_back_a_release(dev: StackRun) -> None:
     alarms = dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     assert sorted(a.inputs["metricName"] for a in alarms) == [
         "HTTPCode_Target_5XX_Count",
+        "HTTPCode_Target_5XX_Count",
         "UnHealthyHostCount",
         "UnHealthyHostCount",
     ]
+    # Each about one target group, never the whole load balancer (green's signal is its own).
+    assert all("TargetGroup" in a.inputs["dimensions"] for a in alarms)
     config = dev.one(GROUP).inputs["alarmConfiguration"]
     assert config["enabled"] is True
     assert sorted(config["alarms"]) == sorted(a.outputs["name"] for a in alarms)

@@ -175,7 +175,8 @@ def test_alarms_roll_the_deployment_back(ecs: StackRun) -> None:
     wired = ecs.one(SERVICE).inputs["alarms"]
     assert (wired["enable"], wired["rollback"]) == (True, True)
     assert sorted(wired["alarmNames"]) == sorted(a.outputs["name"] for a in alarms)
-    assert len(alarms) == 3
+    # 5xx and unhealthy hosts, per target group.
+    assert len(alarms) == 4
     quiet = run_main(_config(alarmsEnabled=False))
     assert "alarms" not in quiet.one(SERVICE).inputs
 
@@ -387,10 +388,12 @@ def test_switching_code_deploy_to_ecs_keeps_the_service_and_load_balancer() -> N
     assert removed == [
         "web-app",
         "web-codedeploy-hooks",
+        "web-codedeploy-notify",
         "web-codedeploy-policy",
         "web-codedeploy-role",
         "web-group",
         "web-release",
+        "web-release-events",
     ]
     assert created == [
         "web-ecs-hook-invoke",

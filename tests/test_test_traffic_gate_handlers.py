@@ -12,6 +12,7 @@ import io
 import json
 import os
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -23,6 +24,7 @@ from typing import Any
 
 import botocore.session
 import pytest
+from botocore.exceptions import ReadTimeoutError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
@@ -387,3 +389,138 @@ def test_eni_description_accepts_only_application_load_balancers() -> None:
     assert gate.eni_description(LB_ARN) == "ELB app/web/50dc6c495c0c9188"
     with pytest.raises(gate.GateError, match="not an Application Load Balancer ARN"):
         gate.eni_description(LB_ARN.replace("/app/", "/net/"))
+
+
+# --- a gate that always reports -----------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """The Lambda context's clock: `remaining` seconds when the handler starts."""
+
+    remaining: float
+    started: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self.remaining - (time.monotonic() - self.started)) * 1000)
+
+
+def test_gate_reports_failed_with_what_it_saw_when_ec2_hangs(
+    gate_aws: GateAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hang = threading.Event()
+
+    def slow_ec2(**_: Any) -> None:
+        hang.wait(10)  # EC2 answers nothing while the gate's time runs out
+        raise ReadTimeoutError(endpoint_url="https://ec2.eu-west-1.amazonaws.com/")
+
+    gate_aws.clients["ec2"].meta.events.register_first(
+        "provide-client-params.ec2.DescribeNetworkInterfaces", slow_ec2
+    )
+
+    class Session:
+        def client(self, service: str, config: object = None) -> Any:
+            return gate_aws.clients[service]
+
+    monkeypatch.setattr(gate.boto3.session, "Session", Session)
+    for key, value in _env(8080).items():
+        monkeypatch.setenv(key, value)
+    gate_aws.report("Failed")
+    started = time.monotonic()
+
+    try:
+        report = gate.handler(dict(HOOK_EVENT), Context(remaining=1.5), reserve_seconds=1.0)
+    finally:
+        hang.set()
+
+    # Reported at the reserve, well before Lambda would stop the function.
+    assert time.monotonic() - started < 1.4
+    assert report["status"] == "Failed"
+    assert report["error"].startswith("the check did not finish within 0.5 s")
+    assert "looking up the ALB's private addresses" in report["error"]
+
+
+def test_every_gate_client_is_bounded() -> None:
+    session = gate.boto3.session.Session(
+        region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    clients = gate.gate_clients(session, probe_timeout_seconds=53)
+    for service, (read_timeout, attempts) in {"ec2": (3, 2), "lambda": (58, 1)}.items():
+        config = clients[service].meta.config
+        assert (config.connect_timeout, config.read_timeout) == (2, read_timeout), service
+        assert config.retries["total_max_attempts"] == attempts, service
+    assert gate.QUICK_CALL_CONFIG.read_timeout + gate.QUICK_CALL_CONFIG.connect_timeout <= (
+        gate.REPORT_RESERVE_SECONDS / 2
+    )
+
+
+def test_a_throttled_probe_invoke_is_retried_within_the_gates_time(gate_aws: GateAws) -> None:
+    settings = gate.Settings.from_env(_env(8080))
+    event = settings.probe_event(["10.0.1.10"])
+    gate_aws.interfaces("10.0.1.10")
+    gate_aws.lambda_.add_client_error(
+        "invoke", "TooManyRequestsException", "Rate exceeded", http_status_code=429
+    )
+    gate_aws.invoke(event, {"passed": True, "attempts_used": 1, "checks": []})
+    sleeps: list[float] = []
+
+    result = gate.check_test_traffic(
+        settings,
+        ec2=gate_aws.clients["ec2"],
+        lambda_client=gate_aws.clients["lambda"],
+        deadline=time.monotonic() + 120,
+        sleep=sleeps.append,
+    )
+
+    assert result["passed"] is True
+    assert sleeps == [1.0]
+
+
+def test_a_throttled_invoke_is_not_retried_past_the_gates_time(gate_aws: GateAws) -> None:
+    settings = gate.Settings.from_env(_env(8080))
+    gate_aws.interfaces("10.0.1.10")
+    gate_aws.lambda_.add_client_error(
+        "invoke", "TooManyRequestsException", "Rate exceeded", http_status_code=429
+    )
+
+    with pytest.raises(gate.GateError, match="no time left for another whole probe run"):
+        gate.check_test_traffic(
+            settings,
+            ec2=gate_aws.clients["ec2"],
+            lambda_client=gate_aws.clients["lambda"],
+            deadline=time.monotonic() + 30,  # less than one probe run (53 s)
+        )
+
+
+def test_a_trickling_green_fails_within_the_whole_request_timeout() -> None:
+    """A server that sends its answer a byte every 0.2 s: each socket read succeeds, so only a
+    bound on the whole request stops the probe from waiting for all of it."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def trickle() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(1024)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Padding: " + b"x" * 100:
+                if stop.wait(0.2):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        result = _probe(listener.getsockname()[1], ["/health"], attempts=1, timeout_seconds=1)
+    finally:
+        stop.set()
+        listener.close()
+
+    assert time.monotonic() - started < 2
+    assert result["passed"] is False
+    assert "timed out" in result["checks"][0]["error"]

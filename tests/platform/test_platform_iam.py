@@ -197,3 +197,11 @@ def test_image_push_policy_reaches_one_repository() -> None:
     assert statements[0]["Action"] == ["ecr:GetAuthorizationToken"]
     assert "ecr:PutImage" in statements[1]["Action"]
     assert not any(a.startswith("ecr:Delete") for a in statements[1]["Action"])
+
+
+def test_the_deploy_role_manages_the_release_events_topic() -> None:
+    [statement] = [
+        s for s in _statements(_scope()) if s["Sid"] == "ReleaseEventsTopicNamedWithThePrefix"
+    ]
+    assert "sns:CreateTopic" in statement["Action"]
+    assert statement["Resource"] == ["arn:aws:sns:eu-west-1:123456789012:web-*"]

@@ -17,13 +17,20 @@ not asked again; retries give only the failing pairs time (listener-rule propaga
 that is still warming up). Requests of one round run in parallel, so a round lasts at most about
 one timeout whatever the number of addresses.
 
+`timeout_seconds` bounds each WHOLE request (connect, send, status, headers, body), not each
+socket operation: a green that trickles a byte every second never trips a per-operation
+timeout, and would hold the probe, and the gate behind it, past their own time limits.
+
 Standard library only: the Lambda runtime has nothing else we need.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -51,17 +58,39 @@ class Check:
 
 
 def check_once(target: str, port: int, path: str, timeout_seconds: float) -> Check:
-    """One GET of http://target:port/path; connection errors become a failed Check."""
+    """One GET of http://target:port/path, done within `timeout_seconds` in all or failed;
+    connection errors become a failed Check."""
     connection = http.client.HTTPConnection(target, port, timeout=timeout_seconds)
-    try:
-        connection.request("GET", path, headers={"User-Agent": USER_AGENT})
-        response = connection.getresponse()
-        response.read()
-        return Check(target, path, response.status, None)
-    except (OSError, http.client.HTTPException) as error:
-        return Check(target, path, None, f"{type(error).__name__}: {error}")
-    finally:
-        connection.close()
+    outcome: list[Check] = []
+
+    def run() -> None:
+        try:
+            connection.request("GET", path, headers={"User-Agent": USER_AGENT})
+            response = connection.getresponse()
+            response.read()
+            outcome.append(Check(target, path, response.status, None))
+        except (OSError, http.client.HTTPException) as error:
+            outcome.append(Check(target, path, None, f"{type(error).__name__}: {error}"))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout_seconds)
+    timed_out = worker.is_alive()
+    if timed_out:
+        # Unblock the worker's read so the thread ends now rather than at the next byte.
+        if connection.sock is not None:
+            with contextlib.suppress(OSError):
+                connection.sock.shutdown(socket.SHUT_RDWR)
+        worker.join(1)
+    connection.close()
+    if outcome and not timed_out:
+        return outcome[0]
+    return Check(
+        target,
+        path,
+        None,
+        f"TimeoutError: timed out, no complete answer within {timeout_seconds:g} s",
+    )
 
 
 def probe(

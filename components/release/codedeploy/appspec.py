@@ -8,7 +8,9 @@ function of the task definition ARN. The shape follows AWS's documented ECS AppS
     {"version": 0.0,
      "Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": {
          "TaskDefinition": ..., "LoadBalancerInfo": {"ContainerName": ..., "ContainerPort": ...},
-         "PlatformVersion": ...}}}],
+         "PlatformVersion": ...,
+         "NetworkConfiguration": {"AwsvpcConfiguration": {
+             "Subnets": [...], "SecurityGroups": [...], "AssignPublicIp": "ENABLED"}}}}}],
      "Hooks": [{"BeforeInstall": "<lambda arn>"}, ...]}
 
 Everything here is pure: no AWS calls, so it is tested against the documented shape alone.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 #: Lifecycle events of an ECS deployment that accept a Lambda hook, in the order they run.
@@ -41,6 +44,30 @@ def hook_errors(hooks: Mapping[str, object], setting: str = "hooks") -> list[str
     ]
 
 
+#: The AppSpec's (and ECS's) spelling of assignPublicIp.
+ASSIGN_PUBLIC_IP: dict[bool, str] = {True: "ENABLED", False: "DISABLED"}
+
+
+@dataclass(frozen=True)
+class AwsvpcConfiguration:
+    """Where green's tasks run. A CODE_DEPLOY service takes network changes only through a
+    deployment (UpdateService refuses them), so they travel in the AppSpec."""
+
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...]
+    assign_public_ip: bool
+
+    def as_appspec(self) -> dict[str, Any]:
+        # Sorted: the order means nothing to ECS, and equal networks must give equal content.
+        return {
+            "AwsvpcConfiguration": {
+                "Subnets": sorted(self.subnets),
+                "SecurityGroups": sorted(self.security_groups),
+                "AssignPublicIp": ASSIGN_PUBLIC_IP[self.assign_public_ip],
+            }
+        }
+
+
 def build_appspec(
     *,
     task_definition_arn: str,
@@ -48,10 +75,12 @@ def build_appspec(
     container_port: int,
     platform_version: str | None = None,
     hooks: Mapping[str, str] | None = None,
+    network: AwsvpcConfiguration | None = None,
 ) -> dict[str, Any]:
     """The AppSpec that moves the service to `task_definition_arn`.
 
-    `platform_version` is left out when None so that AWS applies its own default (LATEST).
+    `platform_version` is left out when None so that AWS applies its own default (LATEST);
+    `network` likewise, so that green keeps the service's network configuration.
     Hooks are emitted in lifecycle order so the same inputs always give the same content
     (and the same sha256). Raises ValueError for a hook key that is not a lifecycle event.
     """
@@ -64,6 +93,8 @@ def build_appspec(
     }
     if platform_version is not None:
         properties["PlatformVersion"] = platform_version
+    if network is not None:
+        properties["NetworkConfiguration"] = network.as_appspec()
     appspec: dict[str, Any] = {
         "version": 0.0,
         "Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": properties}}],

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.alarms import TargetGroupAlarms
 from components.args import BlueGreenServiceArgs
 from components.ecs_service import EcsService
 from components.load_balancer import LoadBalancer
+from components.release.codedeploy.credentials import stack_identity
 from components.release.codedeploy.deployment_group import (
     CodeDeploy,
     allow_hook_invocation,
@@ -38,24 +40,29 @@ def create_codedeploy_controller(
     task_definition_arn: pulumi.Input[str],
     container_name: str,
     lb: LoadBalancer,
-    alarm_names: Sequence[pulumi.Input[str]],
+    alarms: Sequence[TargetGroupAlarms],
     region: pulumi.Input[str],
     test_gate: TestTrafficGate | None,
+    subnet_ids: pulumi.Input[Sequence[str]],
+    security_group_id: pulumi.Input[str],
+    assign_public_ip: pulumi.Input[bool],
     tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> CodeDeployController:
     """The deployment group and the release resource; `test_gate`, when enabled, becomes the
-    AfterAllowTestTraffic hook."""
+    AfterAllowTestTraffic hook. Each release watches only the alarms of green's target group;
+    it releases with the identity of the aws provider `parent`'s resources use."""
     codedeploy = create_codedeploy(
         name,
         args,
         cluster_name=ecs.cluster_name,
         service_name=ecs.service.name,
         lb=lb,
-        alarm_names=alarm_names,
+        alarm_names=[alarm.name for group in alarms for alarm in group.alarms],
         tags=tags,
         parent=parent,
     )
+    profile, role_arns = stack_identity(parent)
     hooks: dict[str, pulumi.Input[str]] = dict(args.hooks)
     if test_gate is not None:
         hooks["AfterAllowTestTraffic"] = test_gate.function_arn
@@ -75,6 +82,19 @@ def create_codedeploy_controller(
             region=region,
             hooks=hooks,
             timeout_minutes=args.deployment_timeout_minutes,
+            # Network changes of a CODE_DEPLOY service go out as a release (AppSpec).
+            subnets=subnet_ids,
+            security_groups=[security_group_id],
+            assign_public_ip=assign_public_ip,
+            target_group_alarms=[
+                {"target_group_arn": group.target_group.arn, "alarm_names": group.names}
+                for group in alarms
+            ],
+            wait_for_completion=args.release_wait_for_completion,
+            release_retry=args.release_retry,
+            override_alarms=args.release_override_alarms,
+            profile=profile,
+            role_arns=role_arns,
         ),
         opts=pulumi.ResourceOptions(
             parent=parent,

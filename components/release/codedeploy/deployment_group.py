@@ -1,4 +1,11 @@
-"""The CodeDeploy application, deployment group, traffic-shift config and service role."""
+"""The CodeDeploy application, deployment group, traffic-shift config, service role, and the
+SNS topic that announces failures and rollbacks.
+
+`pulumi up` returns once users are on green, while the rollback window runs on in CodeDeploy
+(see `release.py`): a rollback after that point has nobody watching the terminal. The group's
+trigger publishes DeploymentFailure, DeploymentStop and DeploymentRollback events to a topic
+(stack output `releaseEventsTopicArn`) that a team subscribes its chat or pager to.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,8 @@ from components.load_balancer import LoadBalancer
 
 CODEDEPLOY_ECS_POLICY = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
 ROLLBACK_EVENTS = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]
+#: CodeDeploy trigger events (TriggerEventType) that mean users may have been moved back.
+NOTIFIED_EVENTS = ["DeploymentFailure", "DeploymentStop", "DeploymentRollback"]
 
 
 @dataclass
@@ -25,6 +34,8 @@ class CodeDeploy:
     """The custom config when the traffic shift is not one AWS predefines."""
     role: aws.iam.Role
     deployment_config_name: pulumi.Output[str]
+    events_topic: aws.sns.Topic
+    """Failure, stop and rollback notifications of the group's deployments."""
 
 
 def create_codedeploy(
@@ -81,6 +92,21 @@ def create_codedeploy(
             f"{name}-shift", compute_platform="ECS", traffic_routing_config=routing, opts=child
         )
         config_name = custom.deployment_config_name
+    events_topic = aws.sns.Topic(f"{name}-release-events", tags=tags, opts=child)
+    # AWSCodeDeployRoleForECS may publish only to topics named CodeDeployTopic_*.
+    publish = aws.iam.RolePolicy(
+        f"{name}-codedeploy-notify",
+        role=role.id,
+        policy=events_topic.arn.apply(
+            lambda arn: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": arn}],
+                }
+            )
+        ),
+        opts=pulumi.ResourceOptions(parent=role),
+    )
     manual_approval = args.approval_wait_minutes > 0
     group = aws.codedeploy.DeploymentGroup(
         f"{name}-group",
@@ -113,14 +139,21 @@ def create_codedeploy(
             }
         },
         auto_rollback_configuration={"enabled": True, "events": ROLLBACK_EVENTS},
+        trigger_configurations=[
+            {
+                "trigger_events": NOTIFIED_EVENTS,
+                "trigger_name": f"{name}-release-events",
+                "trigger_target_arn": events_topic.arn,
+            }
+        ],
         alarm_configuration=(
             {"alarms": list(alarm_names), "enabled": True} if alarm_names else None
         ),
         tags=tags,
         # CodeDeploy checks its role's permissions when the group is created.
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[attachment]),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[attachment, publish]),
     )
-    return CodeDeploy(application, group, custom, role, config_name)
+    return CodeDeploy(application, group, custom, role, config_name, events_topic)
 
 
 def allow_hook_invocation(

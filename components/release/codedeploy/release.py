@@ -1,94 +1,81 @@
 """A Pulumi resource whose update *is* a CodeDeploy blue/green release of an ECS service.
 
 No Pulumi, Terraform or CDK core resource starts an ECS CodeDeploy deployment, so this module
-brings one: `CodeDeployDeployment` is a dynamic resource keyed on the task definition ARN. A new
-image makes a new task definition revision, the diff sees a new ARN, and `update` runs
-CreateDeployment with an inline AppSpec, follows it to the end and fails `pulumi up` (with
-CodeDeploy's `[code] message`) when the release fails. See docs/releases.md for the runbook.
+brings one: `CodeDeployDeployment` is a dynamic resource keyed on the whole AppSpec (task
+definition, container port, network configuration, hooks). A new image makes a new task
+definition revision, the diff sees it, and `update` runs CreateDeployment with an inline AppSpec
+and follows it until users are on green (or to the end), failing `pulumi up` with CodeDeploy's
+`[code] message` when the release fails. See docs/releases.md for the runbook.
 
 Decisions (details at each function):
-- Nothing is deployed when the service already runs the wanted task definition: true right after
-  the service is created, and after an interrupted `pulumi up` whose release went on to succeed.
+- Nothing is deployed when the service's PRIMARY task set already runs the wanted AppSpec
+  (task definition, container port, network): true right after the service is created, and
+  after an interrupted `pulumi up` whose release went on to succeed.
 - One deployment per group at a time: a running one (another push, a manual one, a rollback) is
-  waited for first; CodeDeploy's own DeploymentAlreadyInProgressException race is retried.
-- A release that outlives its time budget is stopped with rollback, so AWS is left with blue
-  serving, and the update fails. The budget is derived from the deployment group's own waits.
-- Failing `update` keeps the previous state, so the state names the task definition that is
-  actually serving. A failing `create` records nothing and the next `pulumi up` tries again.
+  waited for first; one that waits out its rollback window (termination wait) is ended with
+  ContinueDeployment(TERMINATION_WAIT), since a new release supersedes it. CodeDeploy's own
+  refusal when a deployment slipped in between (DeploymentLimitExceededException) is queued on.
+- `pulumi up` returns once all production traffic is on green and the after-traffic hooks
+  passed; the rollback window goes on in CodeDeploy. `wait_for_completion` waits for Succeeded.
+- No blind retries: the same AppSpec is not deployed again after its last attempt failed or was
+  stopped, unless `release_retry` carries a value that attempt was not made with.
+- Passing AWS trouble (throttling, 5xx, connection errors) is retried by botocore's standard
+  mode and then by the watch loop until the release budget ends; progress details never end a
+  watch. A release that outlives its budget is stopped with rollback and the update fails.
+- `read` and `diff` look at what serves (the PRIMARY task set), so `pulumi refresh` and the next
+  preview see manual redeploys and rollbacks, including one that happened after `pulumi up`.
+- `delete` stops every deployment still running in the group (the service is going away) and
+  waits for their rollbacks, also one CodeDeploy names late.
+- Releases and deletes act as the component's aws provider (profile, assumed role), with
+  credentials botocore refreshes during a long release.
+- Failing `update` keeps the previous state. A failing `create` records nothing.
+
+This module is the Pulumi side (inputs, diff, read, outputs); `releaser.py` talks to AWS,
+`spec.py` holds the release as data, `credentials.py` the identity.
 
 The provider runs in a separate process (`python -m pulumi.dynamic`), deserialized with dill from
 the state. dill stores classes of importable modules by reference, so the provider instance
 carries no code and no clients: the process imports this module from the project directory and
-builds boto3 clients from the normal credential chain at call time. That process has no engine
-connection (pulumi/pulumi#6065), so `pulumi.log` falls back to stderr, which the engine shows as
-info lines of the update: that is where release progress appears.
+builds botocore clients at call time, as the identity in the inputs (`credentials.py`). That
+process has no engine connection (pulumi/pulumi#6065), so `pulumi.log` falls back to stderr,
+which the engine shows as info lines of the update: that is where release progress appears.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import pulumi
 import pulumi.dynamic
-from botocore.exceptions import ClientError
 
-from components.release.codedeploy.appspec import appspec_revision, build_appspec, hook_errors
-
-#: Deployment statuses that hold the group: CodeDeploy runs one deployment per group at a time.
-ACTIVE_STATUSES: tuple[str, ...] = ("Created", "Queued", "InProgress", "Ready", "Baking")
-TERMINAL_STATUSES: frozenset[str] = frozenset({"Succeeded", "Failed", "Stopped"})
-
-#: Put in the description of every deployment this resource starts, so `delete` stops only its own.
-DESCRIPTION_MARKER = "[pulumi CodeDeployDeployment]"
-
-#: Traffic routing of the predefined ECS configs (as GetDeploymentConfig would return it), so
-#: the common case needs no extra API call.
-PREDEFINED_TRAFFIC_ROUTING: dict[str, dict[str, Any]] = {
-    "CodeDeployDefault.ECSAllAtOnce": {"type": "AllAtOnce"},
-    "CodeDeployDefault.ECSLinear10PercentEvery1Minutes": {
-        "type": "TimeBasedLinear",
-        "timeBasedLinear": {"linearPercentage": 10, "linearInterval": 1},
-    },
-    "CodeDeployDefault.ECSLinear10PercentEvery3Minutes": {
-        "type": "TimeBasedLinear",
-        "timeBasedLinear": {"linearPercentage": 10, "linearInterval": 3},
-    },
-    "CodeDeployDefault.ECSCanary10Percent5Minutes": {
-        "type": "TimeBasedCanary",
-        "timeBasedCanary": {"canaryPercentage": 10, "canaryInterval": 5},
-    },
-    "CodeDeployDefault.ECSCanary10Percent15Minutes": {
-        "type": "TimeBasedCanary",
-        "timeBasedCanary": {"canaryPercentage": 10, "canaryInterval": 15},
-    },
-}
-#: What an ECS deployment group uses when it names no config.
-DEFAULT_DEPLOYMENT_CONFIG = "CodeDeployDefault.ECSAllAtOnce"
-
-#: Budget for what the group's settings do not bound: starting the green task set (image pull,
-#: container start, target-group health checks) and CodeDeploy's own steps. 15 minutes is several
-#: times what a healthy Fargate task set needs and still fails a stuck release the same hour.
-PROVISIONING_MARGIN_MINUTES = 15
-#: Budget per lifecycle hook. The built-in test gate needs about a minute; CodeDeploy itself
-#: lets a hook run an hour, so a slower custom hook needs an explicit `timeout_minutes`.
-HOOK_MARGIN_MINUTES = 5
-#: How long a failed or stopped deployment gets to name its rollback deployment, when a rollback
-#: is expected, before the failure is reported without one.
-ROLLBACK_GRACE_SECONDS = 60
+from components.release.codedeploy.appspec import hook_errors
+from components.release.codedeploy.credentials import (
+    LOOK_CONFIG,
+    WATCH_CONFIG,
+    AwsIdentity,
+    ClientFactory,
+    clients_for,
+)
+from components.release.codedeploy.releaser import (
+    CodeDeployReleaser,
+    DeploymentError,
+    ReleaseOutcome,
+    describe_error,
+)
+from components.release.codedeploy.spec import ReleaseSpec, token_errors
 
 #: Bounds of `timeout_minutes`: three times CodeDeploy's two-day limit on each of its waits.
 TIMEOUT_MINUTES_RANGE = (5, 3 * 2880)
 POLL_INTERVAL_RANGE = (1, 300)
 _PLATFORM_VERSION = re.compile(r"^(LATEST|\d+\.\d+\.\d+)$")
 
-#: Inputs whose change can need a release (diff -> update). Timeouts and polling only shape how
-#: a release is watched, so changing them alone is not an update.
+#: Inputs whose change can need a release (diff -> update): what the AppSpec is built from.
+#: Timeouts, polling, identity, the return point and the retry/hotfix tokens only shape how a
+#: release is run, so changing them alone is not an update.
 RELEASE_KEYS: tuple[str, ...] = (
     "application_name",
     "deployment_group_name",
@@ -100,20 +87,15 @@ RELEASE_KEYS: tuple[str, ...] = (
     "platform_version",
     "hooks",
     "region",
+    "subnets",
+    "security_groups",
+    "assign_public_ip",
 )
 
-#: Builds a boto3 client for a service name ("codedeploy", "ecs").
-ClientFactory = Callable[[str], Any]
 
-
-class DeploymentError(Exception):
-    """A release did not succeed; the message is what `pulumi up` shows."""
-
-
-def boto3_clients(region: str) -> ClientFactory:
-    """Clients from the normal AWS credential chain (AWS_PROFILE, env, SSO, OIDC web identity)."""
-    session = boto3.session.Session(region_name=region)
-    return session.client
+def default_clients(identity: AwsIdentity, *, quick: bool = False) -> ClientFactory:
+    """Clients acting as the stack's identity: watch-grade retries, or quick ones for a look."""
+    return clients_for(identity, LOOK_CONFIG if quick else WATCH_CONFIG)
 
 
 @dataclass
@@ -132,7 +114,7 @@ class CodeDeployDeploymentArgs:
     """The revision to release. A new ARN is a new release."""
     container_name: str
     """The container the load balancer routes to (AppSpec LoadBalancerInfo.ContainerName)."""
-    container_port: int
+    container_port: pulumi.Input[int]
     """Its port (AppSpec LoadBalancerInfo.ContainerPort)."""
     region: pulumi.Input[str]
     """The AWS region, the same as the aws provider's."""
@@ -141,18 +123,45 @@ class CodeDeployDeploymentArgs:
     platform_version: str | None = None
     """Fargate platform version for green. Default None: left out of the AppSpec, so AWS uses
     LATEST."""
+    subnets: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """Green's subnets (AppSpec NetworkConfiguration). Default None: no NetworkConfiguration in
+    the AppSpec, so green keeps the service's; a CODE_DEPLOY service changes its network only
+    through a deployment."""
+    security_groups: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """Green's security groups; given together with `subnets`."""
+    assign_public_ip: pulumi.Input[bool] | None = None
+    """Public IPs for green's tasks (AppSpec AssignPublicIp ENABLED/DISABLED); with `subnets`."""
+    target_group_alarms: Sequence[Mapping[str, Any]] = field(default_factory=list)
+    """`{"target_group_arn": ..., "alarm_names": [...]}` per target group: the CloudWatch alarms
+    about it. Default none: the group's own alarm configuration applies. Given, each release
+    watches only green's alarms (`overrideAlarmConfiguration`), so trouble on blue never rolls
+    back the release."""
     timeout_minutes: int | None = None
     """Give up (stop with rollback, fail the update) after this long. Default None: derived from
     the deployment group, see `derive_timeout_minutes`."""
     poll_interval_seconds: int = 15
     """How often the release is polled. Default 15 s, as cdklabs/cdk-ecs-codedeploy does: well
     within CodeDeploy's API limits and fine-grained next to minute-long steps."""
+    wait_for_completion: bool = False
+    """Default False: `pulumi up` returns once users are on green and the after-traffic hooks
+    passed, while the rollback window runs on in CodeDeploy. True waits for Succeeded (blue
+    gone), holding the stack for the whole window."""
+    release_retry: str | None = None
+    """A value the last failed attempt of the same AppSpec was not made with asks for another
+    attempt. Default None: a failed AppSpec is refused, never blindly retried."""
+    override_alarms: str | None = None
+    """A new value (a reason, e.g. a ticket) releases the next deployment with CloudWatch alarms
+    off (`overrideAlarmConfiguration.enabled=false`). Default None: alarms apply."""
+    profile: pulumi.Input[str | None] = None
+    """The aws provider's profile. Default None: the process's default credential chain."""
+    role_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = field(default_factory=list)
+    """The aws provider's assume-role chain, assumed in order. Default none."""
 
     def __post_init__(self) -> None:
         errors = hook_errors(self.hooks, "CodeDeployDeploymentArgs.hooks")
         if not self.container_name:
             errors.append("CodeDeployDeploymentArgs.container_name: must not be empty")
-        if not 1 <= self.container_port <= 65535:
+        if isinstance(self.container_port, int) and not 1 <= self.container_port <= 65535:
             errors.append(
                 f"CodeDeployDeploymentArgs.container_port: {self.container_port} is outside "
                 "1..65535"
@@ -174,453 +183,12 @@ class CodeDeployDeploymentArgs:
                 "CodeDeployDeploymentArgs.poll_interval_seconds: "
                 f"{self.poll_interval_seconds} is outside {low}..{high}"
             )
+        if (self.subnets is None) != (self.security_groups is None):
+            errors.append("CodeDeployDeploymentArgs.subnets/security_groups: give both or neither")
+        for key in ("release_retry", "override_alarms"):
+            errors.extend(token_errors(f"CodeDeployDeploymentArgs.{key}", getattr(self, key)))
         if errors:
             raise ValueError("invalid CodeDeployDeployment settings: " + "; ".join(errors))
-
-
-@dataclass(frozen=True)
-class ReleaseSpec:
-    """The resolved inputs of one release, as the provider receives them."""
-
-    application_name: str
-    deployment_group_name: str
-    cluster_name: str
-    service_name: str
-    task_definition_arn: str
-    container_name: str
-    container_port: int
-    region: str
-    hooks: Mapping[str, str] = field(default_factory=dict)
-    platform_version: str | None = None
-    timeout_minutes: int | None = None
-    poll_interval_seconds: int = 15
-
-    @classmethod
-    def from_props(cls, props: Mapping[str, Any]) -> ReleaseSpec:
-        # Numbers come back from the engine as floats.
-        timeout = props.get("timeout_minutes")
-        return cls(
-            application_name=props["application_name"],
-            deployment_group_name=props["deployment_group_name"],
-            cluster_name=props["cluster_name"],
-            service_name=props["service_name"],
-            task_definition_arn=props["task_definition_arn"],
-            container_name=props["container_name"],
-            container_port=int(props["container_port"]),
-            region=props["region"],
-            hooks=dict(props.get("hooks") or {}),
-            platform_version=props.get("platform_version"),
-            timeout_minutes=None if timeout is None else int(timeout),
-            poll_interval_seconds=int(props.get("poll_interval_seconds") or 15),
-        )
-
-    def revision(self) -> dict[str, Any]:
-        return appspec_revision(
-            build_appspec(
-                task_definition_arn=self.task_definition_arn,
-                container_name=self.container_name,
-                container_port=self.container_port,
-                platform_version=self.platform_version,
-                hooks=self.hooks,
-            )
-        )
-
-
-@dataclass(frozen=True)
-class ReleaseOutcome:
-    """`deployment_id` is None when nothing had to be deployed."""
-
-    deployment_id: str | None
-    task_definition_arn: str
-
-
-def traffic_shift_minutes(traffic_routing: Mapping[str, Any]) -> int:
-    """Minutes from the first to the last production traffic increment of a routing config.
-
-    Canary waits one interval; linear waits one interval between each of its ceil(100/p)
-    steps; all-at-once does not wait.
-    """
-    kind = traffic_routing.get("type", "AllAtOnce")
-    if kind == "TimeBasedCanary":
-        return int(traffic_routing["timeBasedCanary"]["canaryInterval"])
-    if kind == "TimeBasedLinear":
-        linear = traffic_routing["timeBasedLinear"]
-        steps = math.ceil(100 / int(linear["linearPercentage"]))
-        return (steps - 1) * int(linear["linearInterval"])
-    return 0
-
-
-def derive_timeout_minutes(
-    group: Mapping[str, Any], traffic_routing: Mapping[str, Any], hook_count: int
-) -> int:
-    """The release budget when `timeout_minutes` is not set:
-
-        ready wait (approval window) + traffic shift + blue termination wait
-        + PROVISIONING_MARGIN_MINUTES + HOOK_MARGIN_MINUTES per hook
-
-    The waits come from the group's blue/green settings, so a group that waits two hours for
-    approval gets more than two hours; CodeDeploy enforces its own waits first, which keeps the
-    outcome CodeDeploy's decision rather than ours.
-    """
-    blue_green = group.get("blueGreenDeploymentConfiguration") or {}
-    ready_wait = (blue_green.get("deploymentReadyOption") or {}).get("waitTimeInMinutes", 0)
-    termination = blue_green.get("terminateBlueInstancesOnDeploymentSuccess") or {}
-    termination_wait = termination.get("terminationWaitTimeInMinutes", 0)
-    return (
-        int(ready_wait)
-        + traffic_shift_minutes(traffic_routing)
-        + int(termination_wait)
-        + PROVISIONING_MARGIN_MINUTES
-        + HOOK_MARGIN_MINUTES * hook_count
-    )
-
-
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-class _Progress:
-    """Reports one deployment's progress, printing only what changed since the last poll."""
-
-    def __init__(self, deployment_id: str, log: Callable[[str], None]) -> None:
-        self.deployment_id = deployment_id
-        self._log = log
-        self._status: str | None = None
-        self._events: dict[str, str] = {}
-        self._traffic: tuple[tuple[str, float], ...] = ()
-        self.target_id: str | None = None
-        self.details_available = True
-
-    def say(self, message: str) -> None:
-        self._log(f"codedeploy {self.deployment_id}: {message}")
-
-    def deployment(self, info: Mapping[str, Any]) -> None:
-        status = info["status"]
-        if status == self._status:
-            return
-        self._status = status
-        if status == "Ready":
-            self.say(
-                "Ready: green passed its checks and waits for approval; approve with `aws deploy "
-                f"continue-deployment --deployment-id {self.deployment_id} "
-                "--deployment-wait-type READY_WAIT`"
-            )
-        else:
-            self.say(status)
-
-    def target(self, ecs_target: Mapping[str, Any]) -> None:
-        for event in ecs_target.get("lifecycleEvents", []):
-            name, status = event["lifecycleEventName"], event["status"]
-            if status != "Pending" and self._events.get(name) != status:
-                self._events[name] = status
-                self.say(f"{name} {status}")
-        traffic = tuple(
-            sorted(
-                (task_set.get("taskSetLabel", "?").lower(), float(task_set["trafficWeight"]))
-                for task_set in ecs_target.get("taskSetsInfo", [])
-                if "trafficWeight" in task_set
-            )
-        )
-        if traffic and traffic != self._traffic:
-            self._traffic = traffic
-            self.say("traffic " + ", ".join(f"{label} {weight:g}%" for label, weight in traffic))
-
-
-class CodeDeployReleaser:
-    """Runs and watches releases of one ECS service through its CodeDeploy deployment group.
-
-    All AWS access goes through `clients`; time through `sleep` and `clock`; output through
-    `log`. Tests pass stubs for all four, so every path runs instantly.
-    """
-
-    def __init__(
-        self,
-        spec: ReleaseSpec,
-        clients: ClientFactory,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        log: Callable[[str], None] = pulumi.log.info,
-    ) -> None:
-        self.spec = spec
-        self._codedeploy = clients("codedeploy")
-        self._ecs = clients("ecs")
-        self._sleep = sleep
-        self._clock = clock
-        self._log = log
-        self._group: dict[str, Any] | None = None
-
-    # --- what AWS says now ------------------------------------------------------------------
-
-    def deployment_group(self) -> dict[str, Any]:
-        if self._group is None:
-            self._group = self._codedeploy.get_deployment_group(
-                applicationName=self.spec.application_name,
-                deploymentGroupName=self.spec.deployment_group_name,
-            )["deploymentGroupInfo"]
-        return self._group
-
-    def timeout_minutes(self) -> int:
-        if self.spec.timeout_minutes is not None:
-            return self.spec.timeout_minutes
-        group = self.deployment_group()
-        config_name = group.get("deploymentConfigName") or DEFAULT_DEPLOYMENT_CONFIG
-        routing = PREDEFINED_TRAFFIC_ROUTING.get(config_name)
-        if routing is None:
-            config = self._codedeploy.get_deployment_config(deploymentConfigName=config_name)
-            routing = config["deploymentConfigInfo"].get("trafficRoutingConfig") or {}
-        return derive_timeout_minutes(group, routing, len(self.spec.hooks))
-
-    def running_task_definition(self) -> str | None:
-        """The task definition serving production: the PRIMARY task set's, which CodeDeploy
-        swaps at the end of a release (the service-level field is the fallback)."""
-        services = self._ecs.describe_services(
-            cluster=self.spec.cluster_name, services=[self.spec.service_name]
-        )["services"]
-        if not services:
-            return None
-        service = services[0]
-        for task_set in service.get("taskSets", []):
-            if task_set.get("status") == "PRIMARY":
-                return str(task_set["taskDefinition"])
-        task_definition = service.get("taskDefinition")
-        return None if task_definition is None else str(task_definition)
-
-    def active_deployment_ids(self) -> list[str]:
-        ids: list[str] = []
-        for page in self._codedeploy.get_paginator("list_deployments").paginate(
-            applicationName=self.spec.application_name,
-            deploymentGroupName=self.spec.deployment_group_name,
-            includeOnlyStatuses=list(ACTIVE_STATUSES),
-        ):
-            ids.extend(page.get("deployments", []))
-        return ids
-
-    def _get(self, deployment_id: str) -> dict[str, Any]:
-        info: dict[str, Any] = self._codedeploy.get_deployment(deploymentId=deployment_id)[
-            "deploymentInfo"
-        ]
-        return info
-
-    # --- releasing --------------------------------------------------------------------------
-
-    def start_deployment(self) -> str:
-        deployment_id: str = self._codedeploy.create_deployment(
-            applicationName=self.spec.application_name,
-            deploymentGroupName=self.spec.deployment_group_name,
-            revision=self.spec.revision(),
-            description=f"Release {self.spec.task_definition_arn} {DESCRIPTION_MARKER}",
-        )["deploymentId"]
-        return deployment_id
-
-    def release(self) -> ReleaseOutcome:
-        """Deploys `spec.task_definition_arn` unless the service already runs it.
-
-        Waits for other deployments of the group first. Returns on success; raises
-        DeploymentError on failure, stop or timeout, after CodeDeploy's rollback has finished.
-        """
-        spec = self.spec
-        budget_minutes = self.timeout_minutes()
-        queue_deadline = self._clock() + budget_minutes * 60
-        while True:
-            self._wait_for_other_deployments(queue_deadline, budget_minutes)
-            running = self.running_task_definition()
-            if running == spec.task_definition_arn:
-                self._log(
-                    f"codedeploy {spec.application_name}/{spec.deployment_group_name}: the service "
-                    f"already runs {running}; nothing to deploy"
-                )
-                return ReleaseOutcome(None, spec.task_definition_arn)
-            try:
-                deployment_id = self.start_deployment()
-                break
-            except ClientError as error:
-                if _error_code(error) != "DeploymentAlreadyInProgressException":
-                    raise
-                # Another deployment won the race between our check and our request.
-                if self._clock() >= queue_deadline:
-                    raise DeploymentError(
-                        f"CodeDeploy group {spec.application_name}/{spec.deployment_group_name} "
-                        f"stayed busy for {budget_minutes} minutes; {spec.task_definition_arn} "
-                        "was not released"
-                    ) from None
-                self._sleep(spec.poll_interval_seconds)
-        self._log(
-            f"codedeploy {deployment_id}: started, releasing {spec.task_definition_arn} "
-            f"(budget {budget_minutes} min)"
-        )
-        self._await_outcome(deployment_id, budget_minutes)
-        return ReleaseOutcome(deployment_id, spec.task_definition_arn)
-
-    def _wait_for_other_deployments(self, deadline: float, budget_minutes: int) -> None:
-        """Never two at once: a deployment already running in the group (another push, a manual
-        one, a rollback) is followed to its end. A failed one is only reported: it is not ours
-        to fail on, and its rollback shows up as the next active deployment."""
-        while True:
-            active = self.active_deployment_ids()
-            if not active:
-                return
-            for deployment_id in active:
-                self._log(
-                    f"codedeploy {deployment_id}: already running in "
-                    f"{self.spec.application_name}/{self.spec.deployment_group_name}; "
-                    "waiting for it to finish before releasing"
-                )
-                info = self._watch(deployment_id, deadline)
-                if info is None:
-                    raise DeploymentError(
-                        f"CodeDeploy deployment {deployment_id} was still running after "
-                        f"{budget_minutes} minutes; {self.spec.task_definition_arn} was not "
-                        "released (one deployment per group at a time). Check it with "
-                        f"`aws deploy get-deployment --deployment-id {deployment_id}`"
-                    )
-
-    def _watch(self, deployment_id: str, deadline: float) -> dict[str, Any] | None:
-        """Polls until the deployment ends (returns its info) or `deadline` passes (None)."""
-        progress = _Progress(deployment_id, self._log)
-        while True:
-            info = self._get(deployment_id)
-            # The final status goes last, after the lifecycle event that decided it.
-            terminal = info["status"] in TERMINAL_STATUSES
-            if not terminal:
-                progress.deployment(info)
-            self._report_target(progress, info)
-            if terminal:
-                progress.deployment(info)
-                return info
-            if self._clock() >= deadline:
-                return None
-            self._sleep(self.spec.poll_interval_seconds)
-
-    def _report_target(self, progress: _Progress, info: Mapping[str, Any]) -> None:
-        # Targets exist once the deployment has started; before that the API refuses.
-        if not progress.details_available or info["status"] in ("Created", "Queued"):
-            return
-        try:
-            if progress.target_id is None:
-                targets = self._codedeploy.list_deployment_targets(
-                    deploymentId=progress.deployment_id
-                )["targetIds"]
-                if not targets:
-                    return
-                progress.target_id = targets[0]
-            target = self._codedeploy.get_deployment_target(
-                deploymentId=progress.deployment_id, targetId=progress.target_id
-            )["deploymentTarget"]
-        except ClientError as error:
-            # Progress lines are a convenience; the outcome still comes from GetDeployment.
-            progress.details_available = False
-            progress.say(f"lifecycle details unavailable ({_error_code(error)}); still watching")
-            return
-        progress.target(target.get("ecsTarget") or {})
-
-    def _await_outcome(self, deployment_id: str, budget_minutes: int) -> None:
-        info = self._watch(deployment_id, self._clock() + budget_minutes * 60)
-        timed_out = info is None
-        if info is None:
-            self._log(
-                f"codedeploy {deployment_id}: not finished after {budget_minutes} minutes; "
-                "stopping it with rollback"
-            )
-            self._stop_with_rollback(deployment_id)
-            info = self._watch(deployment_id, self._clock() + budget_minutes * 60)
-            if info is None:
-                raise DeploymentError(
-                    f"CodeDeploy deployment {deployment_id} did not finish within "
-                    f"{budget_minutes} minutes and did not stop after a stop request; "
-                    f"check it with `aws deploy get-deployment --deployment-id {deployment_id}`"
-                )
-        if info["status"] == "Succeeded":
-            self._log(f"codedeploy {deployment_id}: {self.spec.task_definition_arn} is live")
-            return
-        raise DeploymentError(self._failure_message(info, budget_minutes, timed_out))
-
-    def _stop_with_rollback(self, deployment_id: str) -> None:
-        try:
-            self._codedeploy.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
-        except ClientError as error:
-            # It ended between the last poll and the request; the next poll reports how.
-            if _error_code(error) != "DeploymentAlreadyCompletedException":
-                raise
-
-    def _rollback_expected(self, requested_by_us: bool) -> bool:
-        if requested_by_us:
-            return True
-        auto_rollback = self.deployment_group().get("autoRollbackConfiguration") or {}
-        return bool(auto_rollback.get("enabled"))
-
-    def _rollback_id(
-        self, info: dict[str, Any], expected: bool
-    ) -> tuple[str | None, dict[str, Any]]:
-        """CodeDeploy names the rollback deployment shortly after the failure; wait for it
-        briefly when one is expected."""
-        deadline = self._clock() + ROLLBACK_GRACE_SECONDS
-        while True:
-            rollback_id = (info.get("rollbackInfo") or {}).get("rollbackDeploymentId")
-            if rollback_id or not expected or self._clock() >= deadline:
-                return rollback_id, info
-            self._sleep(self.spec.poll_interval_seconds)
-            info = self._get(info["deploymentId"])
-
-    def _failure_message(self, info: dict[str, Any], budget_minutes: int, timed_out: bool) -> str:
-        deployment_id = info["deploymentId"]
-        rollback_id, info = self._rollback_id(info, self._rollback_expected(timed_out))
-        error = info.get("errorInformation") or {}
-        reason = f"[{error.get('code', 'UNKNOWN')}] {error.get('message', 'no message')}"
-        if timed_out:
-            headline = (
-                f"CodeDeploy deployment {deployment_id} did not finish within {budget_minutes} "
-                f"minutes and was stopped with rollback: {reason}"
-            )
-        else:
-            headline = f"CodeDeploy deployment {deployment_id} {info['status']}: {reason}"
-        if rollback_id:
-            self._log(f"codedeploy {deployment_id}: waiting for rollback {rollback_id}")
-            rollback = self._watch(rollback_id, self._clock() + budget_minutes * 60)
-            rollback_line = (
-                f"rollback {rollback_id}: {rollback['status']}"
-                if rollback
-                else f"rollback {rollback_id}: still running after {budget_minutes} minutes"
-            )
-        else:
-            why = (info.get("rollbackInfo") or {}).get("rollbackMessage")
-            rollback_line = "no rollback deployment" + (f" ({why})" if why else "")
-        serving = self.running_task_definition()
-        return (
-            f"{headline}\n"
-            f"  release: {self.spec.task_definition_arn} (not deployed)\n"
-            f"  {rollback_line}\n"
-            f"  serving: {serving}"
-        )
-
-    # --- deleting ---------------------------------------------------------------------------
-
-    def stop_own_deployments(self) -> None:
-        """Stops, with rollback, a deployment this resource started that is still running (an
-        interrupted `pulumi up`), and waits for it and its rollback: the service is going away."""
-        try:
-            active = self.active_deployment_ids()
-        except ClientError as error:
-            if _error_code(error) in (
-                "ApplicationDoesNotExistException",
-                "DeploymentGroupDoesNotExistException",
-            ):
-                return
-            raise
-        for deployment_id in active:
-            info = self._get(deployment_id)
-            if DESCRIPTION_MARKER not in (info.get("description") or ""):
-                continue
-            budget_minutes = self.timeout_minutes()
-            self._log(
-                f"codedeploy {deployment_id}: stopping it with rollback, the resource is being "
-                "deleted"
-            )
-            self._stop_with_rollback(deployment_id)
-            final = self._watch(deployment_id, self._clock() + budget_minutes * 60)
-            rollback_id = ((final or {}).get("rollbackInfo") or {}).get("rollbackDeploymentId")
-            if rollback_id:
-                self._watch(rollback_id, self._clock() + budget_minutes * 60)
 
 
 def _outputs(props: Mapping[str, Any], outcome: ReleaseOutcome) -> dict[str, Any]:
@@ -628,20 +196,37 @@ def _outputs(props: Mapping[str, Any], outcome: ReleaseOutcome) -> dict[str, Any
     outs = {key: value for key, value in props.items() if key != "__provider"}
     outs["deployment_id"] = outcome.deployment_id
     outs["task_definition_arn"] = outcome.task_definition_arn
+    outs["release_status"] = outcome.status
+    outs["rollback_window_minutes"] = outcome.rollback_window_minutes
     return outs
+
+
+def _comparable(key: str, value: Any) -> Any:
+    # Lists come back from state in any order for sets (subnets); numbers as floats.
+    if key in ("subnets", "security_groups") and value is not None:
+        return sorted(value)
+    return value
+
+
+def fresh_value(news: Mapping[str, Any], olds: Mapping[str, Any] | None, key: str) -> str | None:
+    """A setting's value when this update gave it a new one, else None: one-release switches."""
+    value = news.get(key) or None
+    previous = (olds or {}).get(key) or None
+    return value if value is not None and value != previous else None
 
 
 class CodeDeployDeploymentProvider(pulumi.dynamic.ResourceProvider):
     """Dynamic provider of `CodeDeployDeployment`. Every argument is a test seam and defaults
-    to the real thing (boto3, time.sleep, time.monotonic, pulumi.log.info); the resource builds
-    it with none, so the pickled provider holds no state at all."""
+    to the real thing (botocore as the stack's identity, time.sleep, time.monotonic,
+    pulumi.log.info); the resource builds it with none, so the pickled provider holds no state.
+    `clients(identity, quick)` returns a client factory; `quick` clients serve diff and read."""
 
     # It captures no secrets: credentials come from the environment of the provider process.
     serialize_as_secret_always = False
 
     def __init__(
         self,
-        clients: Callable[[str], ClientFactory] | None = None,
+        clients: Callable[..., ClientFactory] | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
         log: Callable[[str], None] | None = None,
@@ -652,26 +237,31 @@ class CodeDeployDeploymentProvider(pulumi.dynamic.ResourceProvider):
         self._clock = clock
         self._log = log
 
-    def releaser(self, props: Mapping[str, Any]) -> CodeDeployReleaser:
+    def releaser(
+        self, props: Mapping[str, Any], *, quick: bool = False, override_alarms: str | None = None
+    ) -> CodeDeployReleaser:
         spec = ReleaseSpec.from_props(props)
         return CodeDeployReleaser(
             spec,
-            (self._clients or boto3_clients)(spec.region),
+            (self._clients or default_clients)(AwsIdentity.from_props(props), quick=quick),
             sleep=self._sleep or time.sleep,
             clock=self._clock or time.monotonic,
             log=self._log or pulumi.log.info,
+            override_alarms=override_alarms,
         )
 
-    def _release(self, props: Mapping[str, Any]) -> ReleaseOutcome:
+    def _release(self, props: Mapping[str, Any], olds: Mapping[str, Any] | None) -> ReleaseOutcome:
         try:
-            return self.releaser(props).release()
+            return self.releaser(
+                props, override_alarms=fresh_value(props, olds, "override_alarms")
+            ).release()
         except DeploymentError as error:
             # The dynamic provider host prints the whole traceback; drop ours from it so the
             # message is what stands out in `pulumi up`.
             raise DeploymentError(str(error)) from None
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        outcome = self._release(props)
+        outcome = self._release(props, None)
         return pulumi.dynamic.CreateResult(
             id_=f"{props['application_name']}/{props['deployment_group_name']}",
             outs=_outputs(props, outcome),
@@ -680,37 +270,86 @@ class CodeDeployDeploymentProvider(pulumi.dynamic.ResourceProvider):
     def update(
         self, _id: str, olds: dict[str, Any], news: dict[str, Any]
     ) -> pulumi.dynamic.UpdateResult:
-        outcome = self._release(news)
+        outcome = self._release(news, olds)
         outs = _outputs(news, outcome)
         if outcome.deployment_id is None and olds.get("task_definition_arn") == (
             outcome.task_definition_arn
         ):
-            # Nothing new went out (a hook or container setting changed): the deployment that
-            # made this revision live is still the one on record.
+            # Nothing new went out (a hook or container setting changed) and ECS does not name
+            # the deployment: the one on record still made this revision live.
             outs["deployment_id"] = olds.get("deployment_id")
         return pulumi.dynamic.UpdateResult(outs=outs)
 
     def diff(
         self, _id: str, olds: dict[str, Any], news: dict[str, Any]
     ) -> pulumi.dynamic.DiffResult:
-        changed = [key for key in RELEASE_KEYS if olds.get(key) != news.get(key)]
+        changed = [
+            key
+            for key in RELEASE_KEYS
+            if _comparable(key, olds.get(key)) != _comparable(key, news.get(key))
+        ]
+        if not changed and self._drifted(olds):
+            changed = ["task_definition_arn"]
         return pulumi.dynamic.DiffResult(
             changes=bool(changed), replaces=[], delete_before_replace=False
         )
 
+    def _drifted(self, olds: Mapping[str, Any]) -> bool:
+        """Whether what serves differs from the state (a rollback after `pulumi up` returned, a
+        manual redeploy): then the preview plans the release again and says why. A quick look:
+        when AWS cannot be asked (no credentials in a local preview), the inputs decide."""
+        log = self._log or pulumi.log.info
+        try:
+            found = self.releaser(olds, quick=True).drift(olds.get("deployment_id"))
+        except Exception as error:  # a look that fails must not fail the preview
+            reason = describe_error(error)
+            log(f"codedeploy: could not check what serves ({reason}); diff on inputs")
+            return False
+        for line in found:
+            log(
+                f"WARNING codedeploy {olds['application_name']}/{olds['deployment_group_name']}: "
+                f"{line}; this update releases {olds['task_definition_arn']} again (refused if "
+                "its last attempt failed, unless releaseRetry takes a new value)"
+            )
+        return bool(found)
+
+    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
+        """What actually serves, so `pulumi refresh` records manual redeploys and rollbacks: the
+        PRIMARY task set's task definition, port and network, and the deployment behind it."""
+        releaser = self.releaser(props, quick=True)
+        serving = releaser.serving()
+        if serving.task_definition_arn is None:
+            return pulumi.dynamic.ReadResult(id_, props)
+        outs = dict(props)
+        outs["task_definition_arn"] = serving.task_definition_arn
+        if serving.container_port is not None:
+            outs["container_port"] = serving.container_port
+        if props.get("subnets") is not None and serving.subnets:
+            outs["subnets"] = list(serving.subnets)
+            outs["security_groups"] = list(serving.security_groups)
+            outs["assign_public_ip"] = serving.assign_public_ip
+        if serving.deployment_id:
+            outs["deployment_id"] = serving.deployment_id
+            outs["release_status"] = releaser._get(serving.deployment_id)["status"]
+        return pulumi.dynamic.ReadResult(id_, outs)
+
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        self.releaser(props).stop_own_deployments()
+        self.releaser(props).stop_all_deployments()
 
 
 class CodeDeployDeployment(pulumi.dynamic.Resource):
     """The release of `args.task_definition_arn` to an ECS service through CodeDeploy.
 
-    Outputs: `deployment_id` (None when nothing had to be deployed) and `task_definition_arn`
-    (the revision this resource last made live).
+    Outputs: `deployment_id` (the deployment that made the serving revision live; None when the
+    service still runs its original task set), `task_definition_arn` (what serves),
+    `release_status` (NothingToDeploy, UsersOnGreen or Succeeded) and
+    `rollback_window_minutes` (how long blue is kept after an UsersOnGreen return).
     """
 
     deployment_id: pulumi.Output[str | None]
     task_definition_arn: pulumi.Output[str]
+    release_status: pulumi.Output[str]
+    rollback_window_minutes: pulumi.Output[int]
 
     def __init__(
         self,
@@ -729,8 +368,19 @@ class CodeDeployDeployment(pulumi.dynamic.Resource):
             "region": args.region,
             "hooks": dict(args.hooks),
             "platform_version": args.platform_version,
+            "subnets": args.subnets,
+            "security_groups": args.security_groups,
+            "assign_public_ip": args.assign_public_ip,
+            "target_group_alarms": list(args.target_group_alarms),
             "timeout_minutes": args.timeout_minutes,
             "poll_interval_seconds": args.poll_interval_seconds,
+            "wait_for_completion": args.wait_for_completion,
+            "release_retry": args.release_retry,
+            "override_alarms": args.override_alarms,
+            "profile": args.profile,
+            "role_arns": args.role_arns,
             "deployment_id": None,
+            "release_status": None,
+            "rollback_window_minutes": None,
         }
         super().__init__(CodeDeployDeploymentProvider(), name, props, opts)

@@ -371,6 +371,20 @@ def release_policy(scope: Scope) -> Document:
             ],
             [scope.arn("cloudwatch", f"alarm:{p}*")],
         ),
+        # The deployment group announces failures and rollbacks on it (release-events topic).
+        _allow(
+            "ReleaseEventsTopicNamedWithThePrefix",
+            [
+                "sns:CreateTopic",
+                "sns:DeleteTopic",
+                "sns:GetTopicAttributes",
+                "sns:SetTopicAttributes",
+                "sns:TagResource",
+                "sns:UntagResource",
+                "sns:ListTagsForResource",
+            ],
+            [scope.arn("sns", f"{p}*")],
+        ),
     )
 
 
