@@ -3,10 +3,14 @@
 import pulumi
 
 from components import BlueGreenService
-from components.stack_config import args_from_values, read_pulumi_config
+from components.identity_guard import IDENTITY_OUTPUT, IdentityGuard
+from components.stack_config import ALLOW_RENAME_KEY, args_from_values, read_pulumi_config
 
-name, args = args_from_values(read_pulumi_config(pulumi.Config()))
-service = BlueGreenService(name, args)
+values = read_pulumi_config(pulumi.Config())
+name, args = args_from_values(values)
+# Before anything is registered: a rename or network move is refused, not planned.
+guard = IdentityGuard(name, args, allow_rename=bool(values.get(ALLOW_RENAME_KEY)))
+service = BlueGreenService(name, args, opts=pulumi.ResourceOptions(depends_on=guard.checked))
 
 pulumi.export("url", service.url)
 pulumi.export("testUrl", service.test_url)
@@ -17,3 +21,4 @@ pulumi.export("serviceName", service.service_name)
 pulumi.export("codedeployApplication", service.codedeploy_application)
 pulumi.export("codedeployDeploymentGroup", service.codedeploy_deployment_group)
 pulumi.export("deploymentId", service.deployment.deployment_id)
+pulumi.export(IDENTITY_OUTPUT, guard.identity)

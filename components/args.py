@@ -39,9 +39,13 @@ _CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificat
 _LAMBDA_ARN = re.compile(
     r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:\S+)?$"
 )
+_SSL_POLICY = re.compile(r"^ELBSecurityPolicy-[A-Za-z0-9-]+$")
 _IMAGE_URI = re.compile(r"^[a-z0-9.-]+(:\d+)?/[a-z0-9._/-]+(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$")
 
 DEFAULT_SERVICE_DIR = Path(__file__).resolve().parent.parent / "service"
+
+#: TLS 1.3 with 1.2 fallback: AWS's recommended policy for HTTPS listeners.
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
 @dataclass
@@ -155,6 +159,15 @@ class BlueGreenServiceArgs:
     private_subnet_ids: Sequence[str] = ()
     """With `vpc_id`: subnets for tasks. Default: the public subnets, with public IPs."""
 
+    # --- day-2 operations (HTTPS listener) ---------------------------------------------
+    ssl_policy: str = DEFAULT_SSL_POLICY
+    """ELB security policy of the HTTPS listener. Default: TLS 1.3 with 1.2 fallback, AWS's
+    recommendation for new listeners; an in-place change of the listener."""
+    http_redirect: bool = True
+    """With `certificate_arn`: also listen on 80 and redirect to HTTPS. Default True. Turning
+    HTTPS off takes two runs: this false first (port 80 is freed), then no certificate, as the
+    production listener can only move to 80 once nothing else listens there."""
+
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags on every taggable resource."""
 
@@ -206,6 +219,7 @@ def _errors(name: str, a: BlueGreenServiceArgs) -> list[str]:
         _traffic_errors,
         _release_errors,
         _network_errors,
+        _operations_errors,
     ):
         section(c, a)
     return c.errors
@@ -357,6 +371,14 @@ def _network_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
                 bool(re.match(r"^subnet-[0-9a-f]+$", subnet)),
                 f"publicSubnetIds/privateSubnetIds: {subnet!r} is not a subnet id",
             )
+
+
+def _operations_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    c.check(
+        bool(_SSL_POLICY.match(a.ssl_policy)),
+        f"sslPolicy: {a.ssl_policy!r} is not an ELB security policy name like "
+        f"{DEFAULT_SSL_POLICY} (see `aws elbv2 describe-ssl-policies`)",
+    )
 
 
 def _cidr_error(key: str, cidr: str) -> list[str]:

@@ -1,9 +1,12 @@
 """The ECS cluster and the Fargate service that CodeDeploy releases, with optional autoscaling.
 
 With the CODE_DEPLOY controller, ECS's UpdateService accepts only desired count, deployment
-configuration, grace period, placement and tags; the task definition and load balancers move
-only through a CodeDeploy deployment. So the service ignores exactly those (and desiredCount
-when autoscaling owns it): a second `pulumi up` after a release then plans no change.
+configuration, grace period, placement and tags; the task definition, load balancers and network
+configuration move only through a CodeDeploy deployment (the AppSpec carries them). So the service
+ignores exactly those (and desiredCount when autoscaling owns it): a second `pulumi up` after a
+release then plans no change, and a subnet or security-group change becomes a release instead of
+an UpdateService call that ECS rejects ("Unable to update network parameters on services with a
+CODE_DEPLOY deployment controller", pulumi-aws#1961, terraform-provider-aws#13473).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import pulumi_aws as aws
 
 from components.args import BlueGreenServiceArgs
 
-#: Engine (camelCase) names of the properties CodeDeploy owns on the service.
-SERVICE_IGNORED = ["taskDefinition", "loadBalancers"]
+#: Engine (camelCase) names of the properties the CODE_DEPLOY controller owns on the service. A
+#: controller whose releases go through UpdateService (ECS-native blue/green) ignores fewer.
+CODE_DEPLOY_IGNORED: tuple[str, ...] = ("taskDefinition", "loadBalancers", "networkConfiguration")
 
 
 @dataclass
@@ -48,7 +52,7 @@ def create_ecs_service(
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    ignored = SERVICE_IGNORED + (["desiredCount"] if args.autoscaling else [])
+    ignored = [*CODE_DEPLOY_IGNORED, *(["desiredCount"] if args.autoscaling else [])]
     service = aws.ecs.Service(
         f"{name}-service",
         cluster=cluster.arn,

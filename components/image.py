@@ -87,10 +87,11 @@ def create_image(
         f"{name}-repo",
         image_scanning_configuration={"scan_on_push": True},
         image_tag_mutability="IMMUTABLE",
-        # Deleting the stack must not fail on the images it pushed.
-        force_delete=True,
         tags=tags,
-        opts=child,
+        # The images are the rollback targets of every kept task-definition revision: neither a
+        # replacement nor a destroy may delete them. Without force_delete a non-empty repository
+        # cannot be deleted, so Pulumi forgets it instead (docs/operations.md: cleaning up).
+        opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True),
     )
     aws.ecr.LifecyclePolicy(
         f"{name}-repo-lifecycle",

@@ -78,11 +78,15 @@ SETTINGS: tuple[Setting, ...] = (
     _setting("vpcId", str),
     _setting("publicSubnetIds", list),
     _setting("privateSubnetIds", list),
+    _setting("sslPolicy", str),
+    _setting("httpRedirect", bool),
 )
 #: Values that Pulumi.yaml declares as defaults but that mean "not set".
 _UNSET: dict[str, tuple[Any, ...]] = {"deploymentTimeoutMinutes": (0,)}
+#: Opt-in to re-creating the stack's resources under a new serviceName (components.identity_guard).
+ALLOW_RENAME_KEY = "allowServiceRename"
 #: Keys that are not `BlueGreenServiceArgs` fields.
-EXTRA_KEYS = ("serviceName", "autoscalingEnabled")
+EXTRA_KEYS = ("serviceName", "autoscalingEnabled", ALLOW_RENAME_KEY)
 
 
 def _check_kind(key: str, value: Any, kind: type) -> Any:
@@ -151,7 +155,11 @@ def read_pulumi_config(
         bool: config.get_bool,
         list: config.get_object,
     }
-    kinds = {s.key: s.kind for s in SETTINGS} | {"serviceName": str, "autoscalingEnabled": bool}
+    kinds = {s.key: s.kind for s in SETTINGS} | {
+        "serviceName": str,
+        "autoscalingEnabled": bool,
+        ALLOW_RENAME_KEY: bool,
+    }
     values = {
         key: value for key, kind in kinds.items() if (value := getters[kind](key)) is not None
     }

@@ -13,6 +13,7 @@ import runpy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from unittest import mock
 
@@ -47,6 +48,8 @@ class Registration:
     provider: str
     protect: bool
     retain_on_delete: bool
+    alias_names: list[str]
+    """Names of the resource's aliases (earlier names it adopts in place)."""
 
 
 @dataclass
@@ -77,7 +80,17 @@ def _arn(service: str, resource: str) -> str:
 
 
 class StackMocks(pulumi.runtime.Mocks):
-    """Returns inputs as outputs plus the computed attributes AWS would fill in."""
+    """Returns inputs as outputs plus the computed attributes AWS would fill in.
+
+    `previous_outputs` are what a `StackReference` reads: the program reads its own stack's
+    last outputs through one (components.identity_guard); empty is a new stack.
+    """
+
+    #: Class default, so subclasses with their own __init__ read a new stack.
+    previous_outputs: Mapping[str, Any] = MappingProxyType({})
+
+    def __init__(self, previous_outputs: Mapping[str, Any] | None = None) -> None:
+        self.previous_outputs = dict(previous_outputs or {})
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         name = args.name
@@ -115,6 +128,7 @@ class StackMocks(pulumi.runtime.Mocks):
             "aws:codedeploy/deploymentGroup:DeploymentGroup": {
                 "deploymentGroupName": args.inputs.get("deploymentGroupName", name)
             },
+            "pulumi:pulumi:StackReference": {"outputs": dict(self.previous_outputs)},
         }
         computed = computed_by_type.get(args.typ, {})
         if args.typ.startswith("awsx:"):
@@ -180,6 +194,7 @@ def _registration(request: Any, response: Any) -> Registration:
         provider=request.provider,
         protect=request.protect,
         retain_on_delete=request.retainOnDelete,
+        alias_names=[alias.spec.name for alias in request.aliases if alias.spec.name],
     )
 
 
@@ -246,13 +261,19 @@ def stack_config(stack: str) -> dict[str, Any]:
 
 
 def run_main(
-    config: Mapping[str, Any], stack: str = "dev", *, raise_errors: bool = True
+    config: Mapping[str, Any],
+    stack: str = "dev",
+    *,
+    raise_errors: bool = True,
+    previous_outputs: Mapping[str, Any] | None = None,
 ) -> StackRun:
-    """Runs the project's real `__main__.py` with the given config."""
+    """Runs the project's real `__main__.py` with the given config; `previous_outputs` are the
+    stack's outputs from its last run (default: a new stack)."""
     return run_program(
         lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
         config=config,
         stack=stack,
+        mocks=StackMocks(previous_outputs),
         raise_errors=raise_errors,
     )
 

@@ -129,8 +129,10 @@ def test_readme_shows_the_current_timelines() -> None:
 
 
 def test_readme_documents_every_key() -> None:
-    readme = (ROOT / "README.md").read_text()
-    missing = [key for key in DECLARED if f"`{key}`" not in readme]
+    # The README or a page under docs/ (the day-2 keys live in docs/operations.md).
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    documentation = "\n".join(page.read_text() for page in pages)
+    missing = [key for key in DECLARED if f"`{key}`" not in documentation]
     assert missing == []
 
 
