@@ -3,14 +3,14 @@
 import pulumi
 
 from components import BlueGreenService
-from components.identity_guard import IDENTITY_OUTPUT, IdentityGuard
+from components.identity_guard import IDENTITY_OUTPUT, check_identity
 from components.stack_config import ALLOW_RENAME_KEY, args_from_values, read_pulumi_config
 
 values = read_pulumi_config(pulumi.Config())
 name, args = args_from_values(values)
 # Before anything is registered: a rename or network move is refused, not planned.
-guard = IdentityGuard(name, args, allow_rename=bool(values.get(ALLOW_RENAME_KEY)))
-service = BlueGreenService(name, args, opts=pulumi.ResourceOptions(depends_on=guard.checked))
+identity = check_identity(name, args, allow_rename=bool(values.get(ALLOW_RENAME_KEY)))
+service = BlueGreenService(name, args)
 
 pulumi.export("url", service.url)
 pulumi.export("testUrl", service.test_url)
@@ -21,4 +21,4 @@ pulumi.export("serviceName", service.service_name)
 pulumi.export("codedeployApplication", service.codedeploy_application)
 pulumi.export("codedeployDeploymentGroup", service.codedeploy_deployment_group)
 pulumi.export("deploymentId", service.deployment.deployment_id)
-pulumi.export(IDENTITY_OUTPUT, guard.identity)
+pulumi.export(IDENTITY_OUTPUT, identity)

@@ -14,16 +14,17 @@ everything else hangs on:
   only move to 80 once it is free, and Pulumi deletes removed resources last.
 
 So the program reads its own stack's previous outputs through a StackReference, compares them
-with this run's `identity` output, and fails before registering anything (the component depends
-on the check). A stack without that output (new, or created before this guard) passes.
+with this run's `identity` output, and fails before registering anything. A stack without that
+output (new, or created before this guard) passes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
+from pulumi.runtime.sync_await import _sync_await
 
 from components.args import BlueGreenServiceArgs
 
@@ -75,27 +76,20 @@ def identity_errors(
     return errors
 
 
-class IdentityGuard:
-    """Checks this run's identity against the stack's previous one (see the module docstring).
+def check_identity(name: str, args: BlueGreenServiceArgs, *, allow_rename: bool) -> dict[str, Any]:
+    """Reads the stack's previous identity and raises ValueError on a refused change; returns
+    this run's identity, to be exported as `IDENTITY_OUTPUT`.
 
-    Pass `checked` to `depends_on` of the component: the component, and so every resource in
-    it, is registered only after the check has passed.
+    Call it before creating any resource: it waits for the read, so a refused change registers
+    nothing (at preview, and at an `up` that skips the preview). The StackReference read is a
+    plain read of this stack's last checkpoint, known during preview.
     """
-
-    def __init__(self, name: str, args: BlueGreenServiceArgs, *, allow_rename: bool) -> None:
-        self.identity = identity_of(name, args)
-        stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-        self.reference = pulumi.StackReference(f"{name}-identity", stack_name=stack)
-        current = self.identity
-
-        def check(previous: Mapping[str, Any] | None) -> Sequence[pulumi.Resource]:
-            errors = identity_errors(previous, current, allow_rename)
-            if errors:
-                raise ValueError(
-                    "refused config change(s):\n" + "\n".join(f"  - {e}" for e in errors)
-                )
-            return [self.reference]
-
-        self.checked: pulumi.Output[Sequence[pulumi.Resource]] = self.reference.get_output(
-            IDENTITY_OUTPUT
-        ).apply(check)
+    current = identity_of(name, args)
+    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    reference = pulumi.StackReference(f"{name}-identity", stack_name=stack)
+    # The SDK's own way to block on a value inside the program (synchronous invokes use it).
+    details = _sync_await(reference.get_output_details(IDENTITY_OUTPUT))
+    errors = identity_errors(details.value, current, allow_rename)
+    if errors:
+        raise ValueError("refused config change(s):\n" + "\n".join(f"  - {e}" for e in errors))
+    return current

@@ -97,7 +97,9 @@ def create_image(
         f"{name}-repo-lifecycle",
         repository=repository.name,
         policy=_lifecycle_policy(args.image_retain_count),
-        opts=child,
+        # `policy` is ForceNew, and a repository has one policy: created first, the new one
+        # would be put and then removed by the old one's delete (DeleteLifecyclePolicy).
+        opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
     )
     tag = source_tag(args.service_dir)
     credentials = aws.ecr.get_authorization_token_output(registry_id=repository.registry_id)

@@ -31,8 +31,10 @@ LISTENER_IGNORED = ["defaultActions"]
 #: from the service's load-balancer binding, and the health check uses the traffic port (the
 #: port each target was registered with), so this value only labels the group. It is ForceNew
 #: (terraform-provider-aws internal/service/elbv2/target_group.go): deriving it from
-#: containerPort replaced both groups under live traffic.
+#: containerPort replaced both groups under live traffic. Stacks created before keep their
+#: old value: `port` is ignored after creation, so upgrading replaces nothing.
 TARGET_GROUP_PORT = 80
+TARGET_GROUP_IGNORED = ["port"]
 
 
 def production_listener_aliases(name: str) -> list[pulumi.Alias]:
@@ -78,7 +80,7 @@ def _target_group(
             "unhealthy_threshold": args.unhealthy_threshold,
         },
         tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=TARGET_GROUP_IGNORED),
     )
 
 

@@ -14,7 +14,6 @@ import pulumi_aws as aws
 
 from components.args import BlueGreenServiceArgs
 
-
 #: TCP port range between the load balancer and the tasks. Tasks listen on one port only, and
 #: only the load balancer's group is admitted, so the range opens nothing else.
 ANY_PORT = (0, 65535)

@@ -50,6 +50,7 @@ class Registration:
     retain_on_delete: bool
     alias_names: list[str]
     """Names of the resource's aliases (earlier names it adopts in place)."""
+    delete_before_replace: bool
 
 
 @dataclass
@@ -195,6 +196,7 @@ def _registration(request: Any, response: Any) -> Registration:
         protect=request.protect,
         retain_on_delete=request.retainOnDelete,
         alias_names=[alias.spec.name for alias in request.aliases if alias.spec.name],
+        delete_before_replace=request.deleteBeforeReplace,
     )
 
 
