@@ -3,10 +3,24 @@
 import pulumi
 
 from components import BlueGreenService
-from components.stack_config import args_from_values, attach_shared_runtime, read_pulumi_config
+from components.identity_guard import IDENTITY_OUTPUT, check_identity
+from components.stack_config import (
+    ALLOW_RENAME_KEY,
+    SHARED_STACK_KEY,
+    args_from_values,
+    attach_shared_runtime,
+    read_pulumi_config,
+)
 
 values = read_pulumi_config(pulumi.Config())
 name, args = args_from_values(values)
+# Before anything is registered: a rename or network move is refused, not planned.
+identity = check_identity(
+    name,
+    args,
+    allow_rename=bool(values.get(ALLOW_RENAME_KEY)),
+    shared_stack=values.get(SHARED_STACK_KEY) or None,
+)
 service = BlueGreenService(name, attach_shared_runtime(args, values))
 
 pulumi.export("url", service.url)
@@ -19,3 +33,4 @@ pulumi.export("codedeployApplication", service.codedeploy_application)
 pulumi.export("codedeployDeploymentGroup", service.codedeploy_deployment_group)
 pulumi.export("deploymentId", service.deployment_id)
 pulumi.export("releaseEventsTopicArn", service.release_events_topic_arn)
+pulumi.export(IDENTITY_OUTPUT, identity)

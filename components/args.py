@@ -55,12 +55,16 @@ _LAMBDA_ARN = re.compile(
     r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:\S+)?$"
 )
 _POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]{1,128}$")
+_SSL_POLICY = re.compile(r"^ELBSecurityPolicy-[A-Za-z0-9-]+$")
 _IMAGE_URI = re.compile(r"^[a-z0-9.-]+(:\d+)?/[a-z0-9._/-]+(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$")
 
 #: The sample service's own rule for APP_VERSION (service/src/config.js).
 _APP_VERSION = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 DEFAULT_SERVICE_DIR = Path(__file__).resolve().parent.parent / "service"
+
+#: TLS 1.3 with 1.2 fallback: AWS's recommended policy for HTTPS listeners.
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
 @dataclass
@@ -236,6 +240,14 @@ class BlueGreenServiceArgs:
     release_override_alarms: str | None = None
     """A new value (a reason, e.g. a ticket id) releases the next deployment with CloudWatch
     alarms off, for a hotfix that must go out while alarms fire. Default None: alarms apply."""
+    # --- day-2 operations (HTTPS listener) ---------------------------------------------
+    ssl_policy: str = DEFAULT_SSL_POLICY
+    """ELB security policy of the HTTPS listener. Default: TLS 1.3 with 1.2 fallback, AWS's
+    recommendation for new listeners; an in-place change of the listener."""
+    http_redirect: bool = True
+    """With `certificate_arn`: also listen on 80 and redirect to HTTPS. Default True. Turning
+    HTTPS off takes two runs: this false first (port 80 is freed), then no certificate, as the
+    production listener can only move to 80 once nothing else listens there."""
 
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags on every taggable resource."""
@@ -303,6 +315,7 @@ def _errors(name: str, a: BlueGreenServiceArgs) -> list[str]:
         _shared_runtime_errors,
         _drill_errors,
         _release_engine_errors,
+        _operations_errors,
     ):
         section(c, a)
     return c.errors
@@ -580,6 +593,14 @@ def _drill_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
 def _release_engine_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
     c.errors.extend(token_errors("releaseRetry", a.release_retry))
     c.errors.extend(token_errors("releaseOverrideAlarms", a.release_override_alarms))
+
+
+def _operations_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    c.check(
+        bool(_SSL_POLICY.match(a.ssl_policy)),
+        f"sslPolicy: {a.ssl_policy!r} is not an ELB security policy name like "
+        f"{DEFAULT_SSL_POLICY} (see `aws elbv2 describe-ssl-policies`)",
+    )
 
 
 def _cidr_error(key: str, cidr: str) -> list[str]:

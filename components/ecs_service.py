@@ -5,8 +5,11 @@ What the service ignores depends on the controller (`IGNORED_BY_CONTROLLER`, plu
 when autoscaling owns it), so a second `pulumi up` after a release plans no change:
 
 - CODE_DEPLOY: ECS's UpdateService accepts only desired count, deployment configuration, grace
-  period, placement and tags; the task definition and load balancers move only through a
-  CodeDeploy deployment, so the service ignores exactly those.
+  period, placement and tags; the task definition, load balancers and network configuration move
+  only through a CodeDeploy deployment (the AppSpec carries them), so the service ignores exactly
+  those. A subnet or security-group change thereby becomes a release instead of an UpdateService
+  call that ECS rejects ("Unable to update network parameters on services with a CODE_DEPLOY
+  deployment controller", pulumi-aws#1961, terraform-provider-aws#13473).
 - ECS: the service update *is* the release, so nothing the release changes is ignored. ECS
   rewrites the listener rules' actions, not the service (see components/release/ecs/).
 """
@@ -24,7 +27,7 @@ from components.args import BlueGreenServiceArgs
 
 #: Engine (camelCase) names of the service properties each release controller owns.
 IGNORED_BY_CONTROLLER: dict[str, list[str]] = {
-    "CODE_DEPLOY": ["taskDefinition", "loadBalancers"],
+    "CODE_DEPLOY": ["taskDefinition", "loadBalancers", "networkConfiguration"],
     "ECS": [],
 }
 

@@ -87,16 +87,19 @@ def create_image(
         f"{name}-repo",
         image_scanning_configuration={"scan_on_push": True},
         image_tag_mutability="IMMUTABLE",
-        # Deleting the stack must not fail on the images it pushed.
-        force_delete=True,
         tags=tags,
-        opts=child,
+        # The images are the rollback targets of every kept task-definition revision: neither a
+        # replacement nor a destroy may delete them. Without force_delete a non-empty repository
+        # cannot be deleted, so Pulumi forgets it instead (docs/operations.md: cleaning up).
+        opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True),
     )
     aws.ecr.LifecyclePolicy(
         f"{name}-repo-lifecycle",
         repository=repository.name,
         policy=_lifecycle_policy(args.image_retain_count),
-        opts=child,
+        # `policy` is ForceNew, and a repository has one policy: created first, the new one
+        # would be put and then removed by the old one's delete (DeleteLifecyclePolicy).
+        opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
     )
     tag = source_tag(args.service_dir)
     credentials = aws.ecr.get_authorization_token_output(registry_id=repository.registry_id)

@@ -7,6 +7,17 @@ The listeners' default actions depend on the release controller:
 - ECS: ECS-native blue/green shifts listener *rules* (components/release/ecs/listener_rules.py),
   so the default actions only answer requests no rule matches (a fixed 404) and keep full
   drift detection.
+
+Everything here is built so that config changes apply in place (see docs/operations.md):
+
+- the target groups' `port` (ForceNew in the provider) is a constant, not the container port;
+- the production listener is one resource whatever the protocol: turning HTTPS on or off is a
+  ModifyListener of its port, protocol, certificate and policy, which AWS allows in place
+  ("Changing the protocol from HTTPS to HTTP ... removes the security policy and default
+  certificate", botocore elbv2 ModifyListener), so it keeps forwarding to whichever target group
+  is live instead of a new listener starting on blue;
+- the forwarding listeners depend on both target groups: after an odd number of releases they
+  forward to green, and a destroy must delete them before either group.
 """
 
 from __future__ import annotations
@@ -18,10 +29,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.access_logs import AccessLogs
-from components.args import BlueGreenServiceArgs
-
-#: TLS 1.3 with 1.2 fallback: AWS's recommended policy for new HTTPS listeners.
-SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+from components.args import DEFAULT_SSL_POLICY, BlueGreenServiceArgs
 
 #: What CodeDeploy owns on the listeners it routes.
 LISTENER_IGNORED = ["defaultActions"]
@@ -33,6 +41,21 @@ NOT_FOUND = aws.lb.ListenerDefaultActionArgs(
         content_type="text/plain", message_body="Not Found", status_code="404"
     ),
 )
+
+#: The target groups' port. For `ip` targets ECS registers each task with the container port
+#: from the service's load-balancer binding, and the health check uses the traffic port (the
+#: port each target was registered with), so this value only labels the group. It is ForceNew
+#: (terraform-provider-aws internal/service/elbv2/target_group.go): deriving it from
+#: containerPort replaced both groups under live traffic. Stacks created before keep their
+#: old value: `port` is ignored after creation, so upgrading replaces nothing.
+TARGET_GROUP_PORT = 80
+TARGET_GROUP_IGNORED = ["port"]
+
+
+def production_listener_aliases(name: str) -> list[pulumi.Alias]:
+    """The names the production listener had when HTTP and HTTPS were separate resources, so
+    stacks created then adopt it in place instead of replacing it."""
+    return [pulumi.Alias(name=f"{name}-http"), pulumi.Alias(name=f"{name}-https")]
 
 
 @dataclass
@@ -58,7 +81,7 @@ def _target_group(
         name,
         target_type="ip",
         protocol="HTTP",
-        port=args.container_port,
+        port=TARGET_GROUP_PORT,
         vpc_id=vpc_id,
         deregistration_delay=args.deregistration_delay_seconds,
         health_check={
@@ -72,7 +95,7 @@ def _target_group(
             "unhealthy_threshold": args.unhealthy_threshold,
         },
         tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=TARGET_GROUP_IGNORED),
     )
 
 
@@ -94,20 +117,23 @@ def create_load_balancer(
     blue = _target_group(f"{name}-blue", args, vpc_id, tags, parent)
     green = _target_group(f"{name}-green", args, vpc_id, tags, parent)
     if args.deployment_controller == "CODE_DEPLOY":
-        routed = pulumi.ResourceOptions(parent=alb, ignore_changes=LISTENER_IGNORED)
+        ignored: list[str] = LISTENER_IGNORED
         default_actions = [
             aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=blue.arn)
         ]
     else:
-        routed = pulumi.ResourceOptions(parent=alb)
+        ignored = []
         default_actions = [NOT_FOUND]
     production, redirect, url = create_production_listener(
         name,
         alb,
         args.certificate_arn,
+        ssl_policy=args.ssl_policy,
+        http_redirect=args.http_redirect,
         default_actions=default_actions,
         tags=tags,
-        opts=routed,
+        ignore_changes=ignored,
+        depends_on=[blue, green],
     )
     test = aws.lb.Listener(
         f"{name}-test",
@@ -116,7 +142,7 @@ def create_load_balancer(
         protocol="HTTP",
         default_actions=default_actions,
         tags=tags,
-        opts=routed,
+        opts=pulumi.ResourceOptions(parent=alb, ignore_changes=ignored, depends_on=[blue, green]),
     )
     port = args.test_listener_port
     test_url = alb.dns_name.apply(lambda dns: f"http://{dns}:{port}")
@@ -162,24 +188,35 @@ def create_production_listener(
     alb: aws.lb.LoadBalancer,
     certificate_arn: str | None,
     *,
+    ssl_policy: str = DEFAULT_SSL_POLICY,
+    http_redirect: bool = True,
     default_actions: Sequence[aws.lb.ListenerDefaultActionArgs],
     tags: dict[str, str],
-    opts: pulumi.ResourceOptions,
+    ignore_changes: list[str] | None = None,
+    depends_on: list[pulumi.Resource] | None = None,
 ) -> tuple[aws.lb.Listener, aws.lb.Listener | None, pulumi.Output[str]]:
-    """HTTPS on 443 plus an HTTP->HTTPS redirect on 80 with a certificate, else HTTP on 80.
-    Returns the production listener, the redirect listener (or None) and the URL."""
-    if certificate_arn:
-        production = aws.lb.Listener(
-            f"{name}-https",
-            load_balancer_arn=alb.arn,
-            port=443,
-            protocol="HTTPS",
-            ssl_policy=SSL_POLICY,
-            certificate_arn=certificate_arn,
-            default_actions=default_actions,
-            tags=tags,
-            opts=opts,
-        )
+    """One listener, `<name>-production`: HTTPS on 443 with a certificate (plus, with
+    `http_redirect`, an HTTP->HTTPS redirect on 80), else HTTP on 80. Returns the production
+    listener, the redirect listener (or None) and the URL."""
+    https = certificate_arn is not None
+    production = aws.lb.Listener(
+        f"{name}-production",
+        load_balancer_arn=alb.arn,
+        port=443 if https else 80,
+        protocol="HTTPS" if https else "HTTP",
+        ssl_policy=ssl_policy if https else None,
+        certificate_arn=certificate_arn,
+        default_actions=default_actions,
+        tags=tags,
+        opts=pulumi.ResourceOptions(
+            parent=alb,
+            ignore_changes=ignore_changes,
+            depends_on=depends_on,
+            aliases=production_listener_aliases(name),
+        ),
+    )
+    redirect: aws.lb.Listener | None = None
+    if https and http_redirect:
         redirect = aws.lb.Listener(
             f"{name}-http-redirect",
             load_balancer_arn=alb.arn,
@@ -194,16 +231,8 @@ def create_production_listener(
                 )
             ],
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=alb),
+            # Port 80 is free only once the production listener has moved to 443.
+            opts=pulumi.ResourceOptions(parent=alb, depends_on=[production]),
         )
-        return production, redirect, alb.dns_name.apply(lambda dns: f"https://{dns}")
-    production = aws.lb.Listener(
-        f"{name}-http",
-        load_balancer_arn=alb.arn,
-        port=80,
-        protocol="HTTP",
-        default_actions=default_actions,
-        tags=tags,
-        opts=opts,
-    )
-    return production, None, alb.dns_name.apply(lambda dns: f"http://{dns}")
+    scheme = "https" if https else "http"
+    return production, redirect, alb.dns_name.apply(lambda dns: f"{scheme}://{dns}")

@@ -175,7 +175,6 @@ class SharedRuntime(pulumi.ComponentResource):
             args.certificate_arn,
             default_actions=[NOT_FOUND],
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=alb),
         )
         self.test_listener = aws.lb.Listener(
             f"{name}-test",

@@ -15,6 +15,10 @@ import pulumi_aws as aws
 
 from components.args import BlueGreenServiceArgs
 
+#: TCP port range between the load balancer and the tasks. Tasks listen on one port only, and
+#: only the load balancer's group is admitted, so the range opens nothing else.
+ANY_PORT = (0, 65535)
+
 
 @dataclass
 class SecurityGroups:
@@ -44,21 +48,24 @@ def create_security_groups(
     tasks = aws.ec2.SecurityGroup(
         f"{name}-tasks-sg", vpc_id=vpc_id, description=f"{name}: tasks", tags=tags, opts=child
     )
+    redirect = args.certificate_arn is not None and args.http_redirect
     allow_listener_ingress(
         name,
         alb,
-        production_ports=[args.production_port] + ([80] if args.certificate_arn else []),
+        production_ports=[args.production_port] + ([80] if redirect else []),
         allowed_cidrs=args.allowed_cidrs,
         test_listener_port=args.test_listener_port,
         test_listener_cidrs=args.test_listener_cidrs,
     )
     alb_child = pulumi.ResourceOptions(parent=alb)
+    # Port-independent on purpose: while a release changes containerPort, blue still listens
+    # on the old port and green on the new one, and the load balancer must reach both.
     aws.vpc.SecurityGroupEgressRule(
         f"{name}-alb-out-tasks",
         security_group_id=alb.id,
         ip_protocol="tcp",
-        from_port=args.container_port,
-        to_port=args.container_port,
+        from_port=ANY_PORT[0],
+        to_port=ANY_PORT[1],
         referenced_security_group_id=tasks.id,
         description="to tasks",
         opts=alb_child,
@@ -68,8 +75,8 @@ def create_security_groups(
         f"{name}-tasks-in-alb",
         security_group_id=tasks.id,
         ip_protocol="tcp",
-        from_port=args.container_port,
-        to_port=args.container_port,
+        from_port=ANY_PORT[0],
+        to_port=ANY_PORT[1],
         referenced_security_group_id=alb.id,
         description="from the load balancer only",
         opts=tasks_child,

@@ -100,14 +100,20 @@ SETTINGS: tuple[Setting, ...] = (
     _setting("releaseWaitForCompletion", bool),
     _setting("releaseRetry", str),
     _setting("releaseOverrideAlarms", str),
+    _setting("sslPolicy", str),
+    _setting("httpRedirect", bool),
 )
 #: Values that Pulumi.yaml declares as defaults but that mean "not set".
 _UNSET: dict[str, tuple[Any, ...]] = {
     "deploymentTimeoutMinutes": (0,),
     "listenerRulePriority": (0,),
 }
+#: Opt-in to re-creating the stack's resources under a new serviceName (components.identity_guard).
+ALLOW_RENAME_KEY = "allowServiceRename"
+#: The runtime stack a service attaches to (components.runtime_ref).
+SHARED_STACK_KEY = "sharedStack"
 #: Keys that are not `BlueGreenServiceArgs` fields.
-EXTRA_KEYS = ("serviceName", "autoscalingEnabled", "sharedStack")
+EXTRA_KEYS = ("serviceName", "autoscalingEnabled", SHARED_STACK_KEY, ALLOW_RENAME_KEY)
 #: A fully qualified stack reference: the runtime is another project.
 _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
@@ -180,7 +186,7 @@ def _stage_arns(entries: list[str]) -> dict[str, str]:
 
 
 def _shared_stack(values: Mapping[str, Any]) -> str | None:
-    stack = _check_kind("sharedStack", values.get("sharedStack", ""), str)
+    stack = _check_kind(SHARED_STACK_KEY, values.get(SHARED_STACK_KEY, ""), str)
     if stack and not _STACK_NAME.match(stack):
         raise ValueError(
             f"{PROJECT}:sharedStack: {stack!r} is not a stack reference like acme/runtime/prod "
@@ -221,7 +227,8 @@ def read_pulumi_config(
     kinds = {s.key: s.kind for s in SETTINGS} | {
         "serviceName": str,
         "autoscalingEnabled": bool,
-        "sharedStack": str,
+        SHARED_STACK_KEY: str,
+        ALLOW_RENAME_KEY: bool,
     }
     values = {
         key: value for key, kind in kinds.items() if (value := getters[kind](key)) is not None

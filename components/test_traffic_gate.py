@@ -262,6 +262,10 @@ class TestTrafficGate(pulumi.ComponentResource):
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="Text", log_group=self.probe_log_group.name
             ),
+            # Lambda keeps a deleted function's network interfaces, and so its security group,
+            # for 20-45 minutes (pulumi-aws#2642). On destroy the provider first moves the
+            # function to the VPC's default group, so the probe's group deletes at once.
+            replace_security_groups_on_destroy=True,
             tags=tags,
             # Lambda checks at creation that the role may create network interfaces.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.probe_vpc_access]),

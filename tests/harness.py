@@ -8,6 +8,7 @@ pytest process cannot leak resources into each other.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import runpy
 from collections.abc import Callable, Mapping
@@ -22,6 +23,7 @@ import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.config import set_all_config
+from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -48,6 +50,9 @@ class Registration:
     provider: str
     protect: bool
     retain_on_delete: bool
+    alias_names: list[str]
+    """Names of the resource's aliases (earlier names it adopts in place)."""
+    delete_before_replace: bool
     custom_timeouts: dict[str, str] = field(default_factory=dict)
     """create/update/delete timeouts that were set (e.g. `{"update": "35m"}`)."""
 
@@ -80,15 +85,27 @@ def _arn(service: str, resource: str) -> str:
 
 
 class StackMocks(pulumi.runtime.Mocks):
-    """Returns inputs as outputs plus the computed attributes AWS would fill in."""
+    """Returns inputs as outputs plus the computed attributes AWS would fill in.
+
+    `previous_outputs` are what a `StackReference` reads: the program reads its own stack's
+    last outputs through one (components.identity_guard); empty is a new stack.
+    """
+
+    #: Class default, so subclasses with their own __init__ read a new stack.
+    previous_outputs: Mapping[str, Any] = MappingProxyType({})
+
+    def __init__(self, previous_outputs: Mapping[str, Any] | None = None) -> None:
+        self.previous_outputs = dict(previous_outputs or {})
 
     stack_outputs: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
     """Outputs of the stacks a `pulumi.StackReference` may name, by stack name."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if args.typ == "pulumi:pulumi:StackReference":
+            # Another stack (a shared runtime) by name, else this stack's own last outputs.
             stack = args.inputs["name"]
-            return stack, {"name": stack, "outputs": dict(self.stack_outputs.get(stack, {}))}
+            outputs = self.stack_outputs.get(stack, self.previous_outputs)
+            return stack, {"name": stack, "outputs": dict(outputs)}
         name = args.name
         state = dict(args.inputs)
         state.setdefault("name", name)
@@ -194,6 +211,8 @@ def _registration(request: Any, response: Any) -> Registration:
             for key in ("create", "update", "delete")
             if (value := getattr(request.customTimeouts, key))
         },
+        alias_names=[alias.spec.name for alias in request.aliases if alias.spec.name],
+        delete_before_replace=request.deleteBeforeReplace,
     )
 
 
@@ -204,6 +223,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def _cancel_leftover_tasks() -> None:
+    """Cancels what a failed earlier run left pending on the shared event loop: otherwise the
+    next program that blocks on the loop (components.identity_guard) runs those tasks and
+    inherits their errors."""
+    loop = asyncio.get_event_loop()
+    leftovers = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in leftovers:
+        task.cancel()
+    if leftovers:
+        loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+    with SETTINGS.lock:
+        SETTINGS.outputs.clear()
 
 
 def run_program(
@@ -221,6 +254,7 @@ def run_program(
     JSON-encoded, as the CLI passes structured config. Exceptions raised by the program
     (validation errors included) propagate to the caller.
     """
+    _cancel_leftover_tasks()
     monitor = RecordingMonitor(mocks or StackMocks())
     pulumi.runtime.set_mocks(
         monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor
@@ -265,8 +299,15 @@ def run_main(
     *,
     raise_errors: bool = True,
     mocks: pulumi.runtime.Mocks | None = None,
+    previous_outputs: Mapping[str, Any] | None = None,
 ) -> StackRun:
-    """Runs the project's real `__main__.py` with the given config."""
+    """Runs the project's real `__main__.py` with the given config; `previous_outputs` are the
+    stack's outputs from its last run (default: a new stack), read by `mocks` when given."""
+    if mocks is None:
+        mocks = StackMocks(previous_outputs)
+    elif previous_outputs is not None:
+        assert isinstance(mocks, StackMocks)
+        mocks.previous_outputs = dict(previous_outputs)
     return run_program(
         lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
         config=config,

@@ -46,7 +46,7 @@ def _container(run: StackRun) -> dict[str, Any]:
 def test_service_is_released_by_codedeploy_and_ignores_what_codedeploy_owns(dev: StackRun) -> None:
     service = dev.one(SERVICE)
     assert service.inputs["deploymentController"] == {"type": "CODE_DEPLOY"}
-    assert service.ignore_changes == ["taskDefinition", "loadBalancers"]
+    assert service.ignore_changes == ["taskDefinition", "loadBalancers", "networkConfiguration"]
     assert service.inputs["desiredCount"] == 2
     assert service.inputs["healthCheckGracePeriodSeconds"] == 15
     assert service.inputs["launchType"] == "FARGATE"
@@ -60,10 +60,10 @@ def test_service_is_released_by_codedeploy_and_ignores_what_codedeploy_owns(dev:
 
 def test_forwarding_listeners_ignore_default_actions(dev: StackRun) -> None:
     listeners = {r.name: r for r in dev.of_type(LISTENER)}
-    assert set(listeners) == {"web-http", "web-test"}
+    assert set(listeners) == {"web-production", "web-test"}
     for listener in listeners.values():
         assert listener.ignore_changes == ["defaultActions"]
-    assert listeners["web-http"].inputs["port"] == 80
+    assert listeners["web-production"].inputs["port"] == 80
     assert listeners["web-test"].inputs["port"] == 8080
     blue_arn = dev.one(TARGET_GROUP, "-blue").outputs["arn"]
     for listener in listeners.values():
@@ -91,7 +91,8 @@ def test_deployment_group_pairs_blue_green_with_prod_and_test_routes(dev: StackR
         "deploymentType": "BLUE_GREEN",
     }
     pair = group["loadBalancerInfo"]["targetGroupPairInfo"]
-    assert pair["prodTrafficRoute"]["listenerArns"] == [dev.one(LISTENER, "http").outputs["arn"]]
+    production = dev.one(LISTENER, "production").outputs["arn"]
+    assert pair["prodTrafficRoute"]["listenerArns"] == [production]
     assert pair["testTrafficRoute"]["listenerArns"] == [dev.one(LISTENER, "test").outputs["arn"]]
     assert [g["name"] for g in pair["targetGroups"]] == [
         dev.one(TARGET_GROUP, "-blue").outputs["name"],
@@ -143,7 +144,7 @@ def test_alarms_can_be_turned_off() -> None:
 def test_target_groups_check_health_fast_and_drain_quickly(dev: StackRun) -> None:
     for group in dev.of_type(TARGET_GROUP):
         assert group.inputs["targetType"] == "ip"
-        assert group.inputs["port"] == 3000
+        assert group.inputs["port"] == 80, "a constant: containerPort must not replace it"
         assert group.inputs["deregistrationDelay"] == 30
         check = group.inputs["healthCheck"]
         assert check["enabled"] is True
@@ -174,8 +175,8 @@ def test_security_groups_keep_the_test_listener_and_tasks_private(either: StackR
         }
     ]
     to_tasks = [r for r in rules if r["securityGroupId"] == tasks_sg]
-    assert [(r["fromPort"], r.get("referencedSecurityGroupId")) for r in to_tasks] == [
-        (3000, alb_sg)
+    assert [(r["fromPort"], r["toPort"], r.get("referencedSecurityGroupId")) for r in to_tasks] == [
+        (0, 65535, alb_sg)
     ]
 
 
@@ -376,11 +377,12 @@ CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a
 def test_https_serves_443_and_redirects_80() -> None:
     run = run_main(_config(certificateArn=CERT))
     listeners = {r.name: r for r in run.of_type(LISTENER)}
-    assert set(listeners) == {"web-https", "web-http-redirect", "web-test"}
-    https = listeners["web-https"]
+    assert set(listeners) == {"web-production", "web-http-redirect", "web-test"}
+    https = listeners["web-production"]
     assert (https.inputs["port"], https.inputs["protocol"]) == (443, "HTTPS")
     assert https.inputs["certificateArn"] == CERT
     assert https.ignore_changes == ["defaultActions"]
+    assert https.inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     redirect = listeners["web-http-redirect"]
     assert redirect.ignore_changes == []
     assert redirect.inputs["defaultActions"][0]["redirect"]["protocol"] == "HTTPS"
@@ -417,7 +419,12 @@ def test_custom_linear_shift_creates_a_deployment_config() -> None:
 
 def test_autoscaling_owns_desired_count() -> None:
     run = run_main(_config(autoscalingEnabled=True, autoscalingMinCount=2, autoscalingMaxCount=5))
-    assert run.one(SERVICE).ignore_changes == ["taskDefinition", "loadBalancers", "desiredCount"]
+    assert run.one(SERVICE).ignore_changes == [
+        "taskDefinition",
+        "loadBalancers",
+        "networkConfiguration",
+        "desiredCount",
+    ]
     target = run.one("aws:appautoscaling/target:Target").inputs
     assert (target["minCapacity"], target["maxCapacity"]) == (2, 5)
     policy = run.one("aws:appautoscaling/policy:Policy").inputs

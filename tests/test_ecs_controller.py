@@ -79,7 +79,7 @@ def test_rules_forward_with_weights_and_ignore_only_their_actions(ecs: StackRun)
     blue = ecs.one(TARGET_GROUP, "-blue").outputs["arn"]
     green = ecs.one(TARGET_GROUP, "-green").outputs["arn"]
     expected = {
-        "production-rule": ("web-http", blue, green),
+        "production-rule": ("web-production", blue, green),
         "test-rule": ("web-test", green, blue),
     }
     for name, (listener, primary, other) in expected.items():
@@ -405,7 +405,14 @@ def test_switching_code_deploy_to_ecs_keeps_the_service_and_load_balancer() -> N
         "web-test-rule",
     ]
     kept = {urns_before[u].name for u in urns_before.keys() & urns_after.keys()}
-    assert {"web-service", "web-cluster", "web-http", "web-test", "web-blue", "web-green"} <= kept
+    assert {
+        "web-service",
+        "web-cluster",
+        "web-production",
+        "web-test",
+        "web-blue",
+        "web-green",
+    } <= kept
     service_before, service_after = before.one(SERVICE), after.one(SERVICE)
     changed = sorted(
         key

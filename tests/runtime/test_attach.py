@@ -82,7 +82,7 @@ def test_codedeploy_service_keeps_its_own_load_balancer_in_the_shared_vpc(
     # CodeDeploy moves whole listeners: the group routes the service's own, not the runtime's.
     routes = attached.one(GROUP).inputs["loadBalancerInfo"]["targetGroupPairInfo"]
     assert routes["prodTrafficRoute"]["listenerArns"] == [
-        attached.one("aws:lb/listener:Listener", "web-http").outputs["arn"]
+        attached.one("aws:lb/listener:Listener", "web-production").outputs["arn"]
     ]
 
 

@@ -52,15 +52,18 @@ def test_outputs_are_exactly_the_documented_names(dev: StackRun) -> None:
         "loadBalancerArnSuffix": alb.outputs["arnSuffix"],
         "loadBalancerDnsName": alb.outputs["dnsName"],
         "loadBalancerSecurityGroupId": dev.one(SG, "alb-sg").outputs["id"],
-        "productionListenerArn": listeners["dev-http"].outputs["arn"],
+        "productionListenerArn": listeners["dev-production"].outputs["arn"],
         "testListenerArn": listeners["dev-test"].outputs["arn"],
     }
 
 
 def test_listeners_answer_unmatched_requests_with_404(dev: StackRun) -> None:
     listeners = {r.name: r for r in dev.of_type(LISTENER)}
-    assert set(listeners) == {"dev-http", "dev-test"}
-    assert (listeners["dev-http"].inputs["port"], listeners["dev-http"].inputs["protocol"]) == (
+    assert set(listeners) == {"dev-production", "dev-test"}
+    assert (
+        listeners["dev-production"].inputs["port"],
+        listeners["dev-production"].inputs["protocol"],
+    ) == (
         80,
         "HTTP",
     )
@@ -142,8 +145,8 @@ def test_prod_puts_tasks_in_private_subnets_behind_nat_per_az() -> None:
 def test_https_serves_443_and_redirects_80() -> None:
     run = run_runtime(runtime_config("dev", certificateArn=CERT))
     listeners = {r.name: r for r in run.of_type(LISTENER)}
-    assert set(listeners) == {"dev-https", "dev-http-redirect", "dev-test"}
-    https = listeners["dev-https"].inputs
+    assert set(listeners) == {"dev-production", "dev-http-redirect", "dev-test"}
+    https = listeners["dev-production"].inputs
     assert (https["port"], https["protocol"], https["certificateArn"]) == (443, "HTTPS", CERT)
     assert https["defaultActions"] == [NOT_FOUND]
     assert listeners["dev-http-redirect"].inputs["defaultActions"][0]["redirect"] == {
@@ -151,7 +154,7 @@ def test_https_serves_443_and_redirects_80() -> None:
         "port": "443",
         "statusCode": "HTTP_301",
     }
-    assert run.outputs["productionListenerArn"] == listeners["dev-https"].outputs["arn"]
+    assert run.outputs["productionListenerArn"] == listeners["dev-production"].outputs["arn"]
     world = sorted(
         r.inputs["fromPort"] for r in run.of_type(INGRESS) if r.inputs["cidrIpv4"] == "0.0.0.0/0"
     )

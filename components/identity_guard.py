@@ -1,0 +1,108 @@
+"""Refuses at preview the config changes that would re-create the service or cut port 80.
+
+Pulumi cannot refuse a replacement by itself: it plans it. Some settings, though, name what
+everything else hangs on:
+
+- `serviceName` prefixes every logical name, so every physical name: a new value re-creates the
+  load balancer (new DNS name), listeners, target groups, cluster, service, deployment group and
+  ECR repository;
+- the network (`vpcId`, the `sharedStack` runtime, or `natStrategy` of the VPC this stack
+  creates): target groups and
+  security groups live in one VPC (`vpc_id` is ForceNew), while the service ignores its load
+  balancers and network (CodeDeploy owns them), so a move would leave the service on deleted
+  groups. awsx also re-lays out the subnets of a VPC whose NAT strategy changes;
+- turning HTTPS off while the HTTP->HTTPS redirect holds port 80: the production listener can
+  only move to 80 once it is free, and Pulumi deletes removed resources last.
+
+So the program reads its own stack's previous outputs through a StackReference, compares them
+with this run's `identity` output, and fails before registering anything. A stack without that
+output (new, or created before this guard) passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi.runtime.sync_await import _sync_await
+
+from components.args import BlueGreenServiceArgs
+
+#: Stack output holding the identity of the last run.
+IDENTITY_OUTPUT = "identity"
+RUNBOOK = "docs/operations.md"
+
+
+def identity_of(
+    name: str, args: BlueGreenServiceArgs, shared_stack: str | None = None
+) -> dict[str, Any]:
+    """What must not change in place, as it goes into the stack output."""
+    if shared_stack:
+        network = f"shared runtime {shared_stack}"
+    else:
+        network = args.vpc_id or f"new VPC (natStrategy={args.nat_strategy})"
+    return {
+        "serviceName": name,
+        "network": network,
+        "productionPort": args.production_port,
+        "httpRedirect": args.certificate_arn is not None and args.http_redirect,
+    }
+
+
+def identity_errors(
+    previous: Mapping[str, Any] | None, current: Mapping[str, Any], allow_rename: bool
+) -> list[str]:
+    """Every refused change from `previous` to `current`, each naming its setting and the way."""
+    if not previous:
+        return []
+    errors: list[str] = []
+    old_name = previous.get("serviceName")
+    if old_name is not None and old_name != current["serviceName"] and not allow_rename:
+        errors.append(
+            f"serviceName: {old_name!r} -> {current['serviceName']!r} would re-create the load "
+            "balancer (new DNS name), target groups, service, deployment group and image "
+            "repository. Deploy the new name as a new stack and move DNS "
+            f"({RUNBOOK}#renaming-a-service), or set allowServiceRename=true to accept the "
+            "re-creation in this stack"
+        )
+    old_network = previous.get("network")
+    if old_network is not None and old_network != current["network"]:
+        errors.append(
+            f"vpcId/natStrategy/sharedStack: the network changes from {old_network} to "
+            f"{current['network']}; target groups and security groups cannot move between "
+            "networks under a running service. Deploy a new stack in the new network and move "
+            f"DNS ({RUNBOOK}#moving-to-another-network-or-account)"
+        )
+    if previous.get("httpRedirect") and current["productionPort"] == 80:
+        errors.append(
+            "certificateArn: turning HTTPS off moves the production listener to port 80, which "
+            "the HTTP->HTTPS redirect still holds. First run `pulumi up` with httpRedirect=false "
+            f"(keeping certificateArn), then unset certificateArn ({RUNBOOK}#turning-https-off)"
+        )
+    return errors
+
+
+def check_identity(
+    name: str,
+    args: BlueGreenServiceArgs,
+    *,
+    allow_rename: bool,
+    shared_stack: str | None = None,
+) -> dict[str, Any]:
+    """Reads the stack's previous identity and raises ValueError on a refused change; returns
+    this run's identity, to be exported as `IDENTITY_OUTPUT`.
+
+    Call it before creating any resource: it waits for the read, so a refused change registers
+    nothing (at preview, and at an `up` that skips the preview). The StackReference read is a
+    plain read of this stack's last checkpoint, known during preview.
+    """
+    current = identity_of(name, args, shared_stack)
+    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    reference = pulumi.StackReference(f"{name}-identity", stack_name=stack)
+    # The SDK's own way to block on a value inside the program (synchronous invokes use it).
+    details = _sync_await(reference.get_output_details(IDENTITY_OUTPUT))
+    errors = identity_errors(details.value, current, allow_rename)
+    if errors:
+        raise ValueError("refused config change(s):\n" + "\n".join(f"  - {e}" for e in errors))
+    return current
