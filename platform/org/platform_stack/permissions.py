@@ -193,6 +193,12 @@ def _deny(sid: str, actions: list[str], resources: list[str], **condition: Any) 
     return statement
 
 
+def _excluding(statement: Statement, actions: tuple[str, ...]) -> Statement:
+    """`statement` for every action but `actions` (a NotAction statement)."""
+    rest = {k: v for k, v in statement.items() if k != "Action"}
+    return {"Sid": rest.pop("Sid"), "Effect": rest.pop("Effect"), "NotAction": list(actions)} | rest
+
+
 def _document(*statements: Statement) -> Document:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
@@ -718,8 +724,7 @@ def isolation_policy(scope: Scope) -> Document:
         if runtime is not None:
             # An attached stack adds rules to its runtime's listeners and group: those calls
             # may also act on resources tagged for the runtime, and on nothing else's.
-            del on_another["Action"]
-            on_another["NotAction"] = list(RUNTIME_ATTACH_ACTIONS)
+            on_another = _excluding(on_another, RUNTIME_ATTACH_ACTIONS)
             statements.append(
                 _deny(
                     f"AttachingTouchesNoOther{label}sResources",
