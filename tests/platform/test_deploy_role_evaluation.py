@@ -399,6 +399,8 @@ UNDER_BOUNDARY: list[tuple[str, Request, str]] = [
              _arn("elasticloadbalancing", "targetgroup/web-blue-abc/83e2d6bc24d8a067")),
      ALLOWED),
     ("ECS shifts the rule weights", Request("elasticloadbalancing:ModifyRule", RULE), ALLOWED),
+    ("ECS waits for green's health",
+     Request("elasticloadbalancing:DescribeTargetHealth", "*"), ALLOWED),
     ("ECS invokes a lifecycle hook", Request("lambda:InvokeFunction", FUNCTION), ALLOWED),
     ("bounded role passes a role to ECS",
      Request("iam:PassRole", TASK_ROLE, {"iam:PassedToService": "ecs.amazonaws.com"}), IMPLICIT),
