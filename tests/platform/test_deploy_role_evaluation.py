@@ -1,6 +1,7 @@
 """The deploy role's policies and the permissions boundary, evaluated offline as IAM would.
 
-Three claims, each a table of API calls the dev stack's deploy role might make:
+Three claims, each a table of API calls the dev stack's deploy role might make (under either
+release controller):
 - the escalation path is closed: no role can be created or edited without the stack's
   boundary, boundaries cannot be removed or changed, and a role under the boundary can write
   no IAM and cannot stop the audit trail, whatever its own policies say;
@@ -8,19 +9,32 @@ Three claims, each a table of API calls the dev stack's deploy role might make:
   project), nor any prod-named bucket or alias, nor any untagged EC2 resource;
 - what `pulumi up` of the stack needs is still allowed.
 
+and, for a stack attached to a shared runtime (`runtimeStack`) and for the runtime's own role:
+- what attaching needs is allowed: a service in the runtime's cluster, rules tagged for the
+  stack on the runtime's listeners, rules on the runtime ALB's security group;
+- the runtime's ALB, listeners, cluster and group, and other stacks' rules and services, stay
+  out of reach, and the runtime's role cannot touch the services' rules or services.
+
 Evaluated with @cloud-copilot/iam-simulate (see tests/platform/iam_simulator.py).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from components.log_encryption import key_policy_document
 from platform_stack.config import DEFAULT_ATTACHABLE_POLICIES
-from platform_stack.permissions import Scope, boundary_policy, deploy_policies
+from platform_stack.permissions import (
+    Runtime,
+    Scope,
+    boundary_policy,
+    deploy_policies,
+    runtime_policies,
+)
 from tests.platform.iam_simulator import Outcome, Request, simulate
 
 ACCOUNT = "123456789012"
@@ -45,6 +59,24 @@ def _scope(stack: str) -> Scope:
 
 
 DEV, PROD = _scope("dev"), _scope("prod")
+RUNTIME_PROJECT = "ecs-blue-green-runtime"
+#: The dev runtime (platform/runtime/Pulumi.dev.yaml: runtimeName dev) and a service attached.
+DEV_RUNTIME = Runtime(project=RUNTIME_PROJECT, stack="dev", name="dev")
+ORDERS = replace(
+    _scope("orders-dev"),
+    name_prefix="orders-",
+    boundary_name=f"pulumi-deploy-{PROJECT}-orders-dev-boundary",
+    runtime=DEV_RUNTIME,
+)
+#: The runtime stack's own role.
+RUNTIME = replace(
+    _scope("dev"),
+    name_prefix="dev-",
+    project=RUNTIME_PROJECT,
+    attachable_policy_arns=(),
+    image_repository_arn=None,
+    boundary_name="",
+)
 
 
 def _arn(service: str, resource: str) -> str:
@@ -69,6 +101,25 @@ def _creating(stack: str) -> dict[str, Any]:
     }
 
 
+def _on_runtime(stack: str = "dev") -> dict[str, str]:
+    """Context of a call on a resource of the runtime stack `stack`."""
+    return _on(stack, RUNTIME_PROJECT)
+
+
+def _reading() -> dict[str, str]:
+    """Context of an account-wide read (IAM always sets the region; the simulator does not)."""
+    return {"aws:RequestedRegion": REGION}
+
+
+def _creating_runtime(stack: str = "dev") -> dict[str, Any]:
+    """Context of a create call that tags the new resource for the runtime stack `stack`."""
+    return {
+        "aws:RequestTag/app:stack": stack,
+        "aws:RequestTag/app:project": RUNTIME_PROJECT,
+        "aws:TagKeys": ["app:runtime", "app:project", "app:stack"],
+    }
+
+
 def _bounded(boundary: str | None) -> dict[str, str]:
     return {"iam:PermissionsBoundary": boundary} if boundary else {}
 
@@ -86,6 +137,28 @@ KEY_POLICY = json.loads(key_policy_document(REGION, ACCOUNT))
 TASK_ROLE = _role("web-task-role-abc")
 EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+LB_ROLE_POLICY = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+LISTENER = _arn(
+    "elasticloadbalancing", "listener/app/web-alb-abc/50dc6c495c0c9188/f2f7dc8efc522ab2"
+)
+RULE = _arn(
+    "elasticloadbalancing",
+    "listener-rule/app/web-alb-abc/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee",
+)
+SERVICE_DEPLOYMENT = _arn("ecs", "service-deployment/web-cluster-abc/web-service-abc/r4nd0m")
+#: The dev runtime's resources (components/runtime.py names, Pulumi auto-naming suffixes).
+RUNTIME_ALB = _arn("elasticloadbalancing", "loadbalancer/app/dev-alb-1234567/60dc6c495c0c9188")
+RUNTIME_LISTENER = _arn(
+    "elasticloadbalancing", "listener/app/dev-alb-1234567/60dc6c495c0c9188/a2f7dc8efc522ab2"
+)
+RUNTIME_RULE = f"{RUNTIME_LISTENER.replace(':listener/', ':listener-rule/')}/7683b2d02a6cabee"
+RUNTIME_CLUSTER = _arn("ecs", "cluster/dev-cluster-abc1234")
+RUNTIME_SG = _arn("ec2", "security-group/sg-0runtime")
+ORDERS_SERVICE = _arn("ecs", "service/dev-cluster-abc1234/orders-service-abc")
+BILLING_SERVICE = _arn("ecs", "service/dev-cluster-abc1234/billing-service-abc")
+PROD_LISTENER = _arn(
+    "elasticloadbalancing", "listener/app/prod-alb-7654321/70dc6c495c0c9188/b2f7dc8efc522ab2"
+)
 
 #: (id, request, expected) for dev's deploy role.
 ESCALATION: list[tuple[str, Request, str]] = [
@@ -114,6 +187,15 @@ ESCALATION: list[tuple[str, Request, str]] = [
      Request("iam:PassRole", TASK_ROLE, {"iam:PassedToService": "ec2.amazonaws.com"}), IMPLICIT),
     ("create a role outside the name prefix",
      Request("iam:CreateRole", _role("admin"), _creating("dev") | _bounded(DEV.boundary_arn)),
+     IMPLICIT),
+]  # fmt: skip
+
+ESCALATION += [
+    ("attach the ECS load-balancer policy to a role without a boundary",
+     Request("iam:AttachRolePolicy", TASK_ROLE,
+             _on("dev") | {"iam:PolicyARN": LB_ROLE_POLICY}), EXPLICIT),
+    ("pass a role outside the prefix to ECS",
+     Request("iam:PassRole", _role("admin"), {"iam:PassedToService": "ecs.amazonaws.com"}),
      IMPLICIT),
 ]  # fmt: skip
 
@@ -159,6 +241,13 @@ ISOLATION: list[tuple[str, Request, str]] = [
      Request("kms:UpdateAlias", _arn("kms", "alias/web-prod-logs")), IMPLICIT),
     ("create a key tagged for prod",
      Request("kms:CreateKey", "*", _creating("prod")), EXPLICIT),
+    ("stop prod's service deployment",
+     Request("ecs:StopServiceDeployment", SERVICE_DEPLOYMENT, _on("prod")), EXPLICIT),
+    ("shift prod's listener rule", Request("elasticloadbalancing:ModifyRule", RULE, _on("prod")),
+     EXPLICIT),
+    ("add a rule to a runtime's listener without attaching to it",
+     Request("elasticloadbalancing:CreateRule", RUNTIME_LISTENER, _on_runtime() | _creating("dev")),
+     EXPLICIT),
 ]  # fmt: skip
 
 NEEDED: list[tuple[str, Request, str]] = [
@@ -234,6 +323,40 @@ NEEDED: list[tuple[str, Request, str]] = [
      Request("ecr:DescribeImages", IMAGES), ALLOWED),
 ]  # fmt: skip
 
+#: What the ECS controller (components/release/ecs/) adds to a `pulumi up`.
+ECS_CONTROLLER: list[tuple[str, Request, str]] = [
+    ("attach the ECS load-balancer policy to a bounded role",
+     Request("iam:AttachRolePolicy", _role("web-ecs-lb-role-abc"),
+             _on("dev") | _bounded(DEV.boundary_arn) | {"iam:PolicyARN": LB_ROLE_POLICY}),
+     ALLOWED),
+    ("write the hook role's invoke policy",
+     Request("iam:PutRolePolicy", _role("web-ecs-hook-role-abc"),
+             _on("dev") | _bounded(DEV.boundary_arn)), ALLOWED),
+    ("pass the load-balancer and hook roles to ECS",
+     Request("iam:PassRole", _role("web-ecs-lb-role-abc"),
+             {"iam:PassedToService": "ecs.amazonaws.com"}), ALLOWED),
+    ("create the production rule",
+     Request("elasticloadbalancing:CreateRule", LISTENER, _on("dev") | _creating("dev")),
+     ALLOWED),
+    ("change own rule's conditions",
+     Request("elasticloadbalancing:ModifyRule", RULE, _on("dev")), ALLOWED),
+    ("delete own rule", Request("elasticloadbalancing:DeleteRule", RULE, _on("dev")), ALLOWED),
+    ("create the service with hooks and alarms",
+     Request("ecs:CreateService", SERVICE, _creating("dev")), ALLOWED),
+    ("roll back on Ctrl-C (sigint_rollback)",
+     Request("ecs:StopServiceDeployment", SERVICE_DEPLOYMENT, _on("dev")), ALLOWED),
+    ("release check lists the deployments",
+     Request("ecs:ListServiceDeployments", SERVICE, _on("dev") | _reading()), ALLOWED),
+    ("... describes one", Request("ecs:DescribeServiceDeployments", SERVICE_DEPLOYMENT, _reading()),
+     ALLOWED),
+    ("... and the revisions",
+     Request("ecs:DescribeServiceRevisions",
+             _arn("ecs", "service-revision/web-cluster-abc/web-service-abc/1"), _reading()),
+     ALLOWED),
+    ("wait for steady state",
+     Request("ecs:DescribeServices", SERVICE, _on("dev") | _reading()), ALLOWED),
+]  # fmt: skip
+
 #: A role under the boundary whose own policy allows everything.
 UNDER_BOUNDARY: list[tuple[str, Request, str]] = [
     ("bounded role creates a role",
@@ -267,9 +390,114 @@ UNDER_BOUNDARY: list[tuple[str, Request, str]] = [
      ALLOWED),
     ("gate reports to CodeDeploy",
      Request("codedeploy:PutLifecycleEventHookExecutionStatus", "*"), ALLOWED),
+    ("ECS registers green tasks",
+     Request("elasticloadbalancing:RegisterTargets",
+             _arn("elasticloadbalancing", "targetgroup/web-green-abc/73e2d6bc24d8a067")),
+     ALLOWED),
+    ("ECS drains blue",
+     Request("elasticloadbalancing:DeregisterTargets",
+             _arn("elasticloadbalancing", "targetgroup/web-blue-abc/83e2d6bc24d8a067")),
+     ALLOWED),
+    ("ECS shifts the rule weights", Request("elasticloadbalancing:ModifyRule", RULE), ALLOWED),
+    ("ECS waits for green's health",
+     Request("elasticloadbalancing:DescribeTargetHealth", "*"), ALLOWED),
+    ("ECS invokes a lifecycle hook", Request("lambda:InvokeFunction", FUNCTION), ALLOWED),
+    ("bounded role passes a role to ECS",
+     Request("iam:PassRole", TASK_ROLE, {"iam:PassedToService": "ecs.amazonaws.com"}), IMPLICIT),
 ]  # fmt: skip
 
-DEPLOY_CASES = ESCALATION + ISOLATION + NEEDED
+#: orders-dev, attached to the dev runtime.
+ATTACHED: list[tuple[str, Request, str]] = [
+    ("create the service in the runtime's cluster",
+     Request("ecs:CreateService", ORDERS_SERVICE, _creating("orders-dev")), ALLOWED),
+    ("update it", Request("ecs:UpdateService", ORDERS_SERVICE, _on("orders-dev")), ALLOWED),
+    ("roll its deployment back",
+     Request("ecs:StopServiceDeployment",
+             ORDERS_SERVICE.replace(":service/", ":service-deployment/") + "/r4nd0m",
+             _on("orders-dev")), ALLOWED),
+    ("add its rule to the runtime's listener",
+     Request("elasticloadbalancing:CreateRule", RUNTIME_LISTENER,
+             _on_runtime() | _creating("orders-dev")), ALLOWED),
+    ("change its rule", Request("elasticloadbalancing:ModifyRule", RUNTIME_RULE,
+                                _on("orders-dev")), ALLOWED),
+    ("delete its rule", Request("elasticloadbalancing:DeleteRule", RUNTIME_RULE,
+                                _on("orders-dev")), ALLOWED),
+    ("open the runtime ALB's group to its tasks",
+     Request("ec2:AuthorizeSecurityGroupEgress", RUNTIME_SG, _on_runtime()), ALLOWED),
+    ("... that rule, tagged for the stack",
+     Request("ec2:AuthorizeSecurityGroupEgress", _arn("ec2", "security-group-rule/*"),
+             _creating("orders-dev")), ALLOWED),
+    ("remove that rule again",
+     Request("ec2:RevokeSecurityGroupEgress", RUNTIME_SG, _on_runtime()), ALLOWED),
+    ("create its target groups",
+     Request("elasticloadbalancing:CreateTargetGroup",
+             _arn("elasticloadbalancing", "targetgroup/orders-blue-abc/73e2d6bc24d8a067"),
+             _creating("orders-dev")), ALLOWED),
+    ("delete the runtime's ALB",
+     Request("elasticloadbalancing:DeleteLoadBalancer", RUNTIME_ALB, _on_runtime()), EXPLICIT),
+    ("delete the runtime's listener",
+     Request("elasticloadbalancing:DeleteListener", RUNTIME_LISTENER, _on_runtime()), EXPLICIT),
+    ("change the listener's default action",
+     Request("elasticloadbalancing:ModifyListener", RUNTIME_LISTENER, _on_runtime()), EXPLICIT),
+    ("delete the runtime's cluster",
+     Request("ecs:DeleteCluster", RUNTIME_CLUSTER, _on_runtime()), EXPLICIT),
+    ("delete the runtime ALB's group",
+     Request("ec2:DeleteSecurityGroup", RUNTIME_SG, _on_runtime()), EXPLICIT),
+    ("change the runtime ALB's attributes",
+        Request("elasticloadbalancing:ModifyLoadBalancerAttributes", RUNTIME_ALB, _on_runtime()),
+        EXPLICIT,
+    ),
+    ("delete another stack's rule",
+     Request("elasticloadbalancing:DeleteRule", RUNTIME_RULE, _on("billing-dev")), EXPLICIT),
+    ("shift another stack's rule",
+     Request("elasticloadbalancing:ModifyRule", RUNTIME_RULE, _on("billing-dev")), EXPLICIT),
+    ("add a rule tagged for another stack",
+     Request("elasticloadbalancing:CreateRule", RUNTIME_LISTENER,
+             _on_runtime() | _creating("billing-dev")), EXPLICIT),
+    ("add an untagged rule", Request("elasticloadbalancing:CreateRule", RUNTIME_LISTENER,
+                                     _on_runtime()), IMPLICIT),
+    ("reorder rules (SetRulePriorities takes no tags)",
+     Request("elasticloadbalancing:SetRulePriorities", RUNTIME_RULE, _on("orders-dev")),
+     IMPLICIT),
+    ("update another stack's service in the cluster",
+     Request("ecs:UpdateService", BILLING_SERVICE, _on("billing-dev")), EXPLICIT),
+    ("add a rule to another runtime's listener",
+     Request("elasticloadbalancing:CreateRule", PROD_LISTENER,
+             _on_runtime("prod") | _creating("orders-dev")), EXPLICIT),
+    ("open another runtime's group",
+     Request("ec2:AuthorizeSecurityGroupIngress", RUNTIME_SG, _on_runtime("prod")), EXPLICIT),
+    ("create a service in a cluster of other names",
+     Request("ecs:CreateService", _arn("ecs", "service/payments-cluster-abc/orders-service-abc"),
+             _creating("orders-dev")), IMPLICIT),
+]  # fmt: skip
+
+#: The dev runtime stack's own role.
+RUNTIME_ROLE: list[tuple[str, Request, str]] = [
+    ("create the runtime's ALB",
+     Request("elasticloadbalancing:CreateLoadBalancer", RUNTIME_ALB, _creating_runtime()),
+     ALLOWED),
+    ("create the cluster", Request("ecs:CreateCluster", RUNTIME_CLUSTER, _creating_runtime()),
+     ALLOWED),
+    ("change own listener",
+     Request("elasticloadbalancing:ModifyListener", RUNTIME_LISTENER, _on_runtime()), ALLOWED),
+    ("open own group", Request("ec2:AuthorizeSecurityGroupIngress", RUNTIME_SG, _on_runtime()),
+     ALLOWED),
+    ("create the runtime's VPC",
+     Request("ec2:CreateVpc", _arn("ec2", "vpc/*"), _creating_runtime()), ALLOWED),
+    ("delete a service's rule on its listener",
+     Request("elasticloadbalancing:DeleteRule", RUNTIME_RULE, _on("orders-dev")), EXPLICIT),
+    ("update a service in its cluster",
+     Request("ecs:UpdateService", ORDERS_SERVICE, _on("orders-dev")), EXPLICIT),
+    ("delete the prod runtime's ALB",
+     Request("elasticloadbalancing:DeleteLoadBalancer", RUNTIME_ALB, _on_runtime("prod")),
+     EXPLICIT),
+    ("create a role", Request("iam:CreateRole", _role("dev-anything"), _creating_runtime()),
+     IMPLICIT),
+    ("pass a role", Request("iam:PassRole", _role("dev-anything"),
+                            {"iam:PassedToService": "ecs-tasks.amazonaws.com"}), IMPLICIT),
+]  # fmt: skip
+
+DEPLOY_CASES = ESCALATION + ISOLATION + NEEDED + ECS_CONTROLLER
 ADMIN_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
@@ -282,9 +510,11 @@ def outcomes() -> dict[str, Outcome]:
     bounded = simulate(
         [r for _, r, _ in UNDER_BOUNDARY], {"inline": ADMIN_POLICY}, boundary_policy(DEV)
     )
-    ids = [i for i, _, _ in DEPLOY_CASES + UNDER_BOUNDARY]
+    attached = simulate([r for _, r, _ in ATTACHED], deploy_policies(ORDERS))
+    runtime = simulate([r for _, r, _ in RUNTIME_ROLE], runtime_policies(RUNTIME))
+    ids = [i for i, _, _ in DEPLOY_CASES + UNDER_BOUNDARY + ATTACHED + RUNTIME_ROLE]
     assert len(set(ids)) == len(ids)
-    return dict(zip(ids, deploy + bounded, strict=True))
+    return dict(zip(ids, deploy + bounded + attached + runtime, strict=True))
 
 
 def _ids(cases: list[tuple[str, Request, str]]) -> list[str]:
@@ -322,6 +552,27 @@ def test_dev_cannot_touch_prod(
 
 @pytest.mark.parametrize(("case", "request_", "expected"), NEEDED, ids=_ids(NEEDED))
 def test_what_the_stack_needs_is_allowed(
+    outcomes: dict[str, Outcome], case: str, request_: Request, expected: str
+) -> None:
+    _check(outcomes, case, request_, expected)
+
+
+@pytest.mark.parametrize(("case", "request_", "expected"), ECS_CONTROLLER, ids=_ids(ECS_CONTROLLER))
+def test_what_the_ecs_controller_needs_is_allowed(
+    outcomes: dict[str, Outcome], case: str, request_: Request, expected: str
+) -> None:
+    _check(outcomes, case, request_, expected)
+
+
+@pytest.mark.parametrize(("case", "request_", "expected"), ATTACHED, ids=_ids(ATTACHED))
+def test_an_attached_stack_adds_only_its_own_parts_to_the_runtime(
+    outcomes: dict[str, Outcome], case: str, request_: Request, expected: str
+) -> None:
+    _check(outcomes, case, request_, expected)
+
+
+@pytest.mark.parametrize(("case", "request_", "expected"), RUNTIME_ROLE, ids=_ids(RUNTIME_ROLE))
+def test_the_runtime_role_manages_the_runtime_and_no_service(
     outcomes: dict[str, Outcome], case: str, request_: Request, expected: str
 ) -> None:
     _check(outcomes, case, request_, expected)

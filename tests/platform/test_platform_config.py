@@ -139,6 +139,11 @@ INVALID: list[tuple[str, Any, str]] = [
     ("stackSettings", {"prod": {"branch": "release/"}}, "is not a branch name"),
     ("stackSettings", {"prod": {"namePrefix": "x"}}, "must be 2-32 lowercase letters"),
     ("stackSettings", {"prod": {"previewPullRequests": "yes"}}, "expected true or false"),
+    ("stackSettings", {"prod": {"runtimeStack": "dev"}}, "is not one of runtimeStacks []"),
+    ("runtimeProject", "ecs-blue-green", "other than project 'ecs-blue-green'"),
+    ("runtimeStacks", ["dev", "dev"], "names a stack twice"),
+    ("runtimeStacks", ["my dev"], "are not Pulumi stack names"),
+    ("runtimeStackSettings", {"dev": {"runtimeName": "dev"}}, "['dev'] are not in runtimeStacks"),
 ]
 
 
@@ -149,6 +154,52 @@ def test_invalid_setting_is_named_with_what_it_accepts(key: str, value: Any, mes
 
     assert str(error.value).startswith(f"ecs-blue-green-platform:{key}")
     assert message in str(error.value)
+
+
+RUNTIME_INVALID: list[tuple[dict[str, Any], str, str]] = [
+    ({"dev": {"runtimeName": "Dev"}}, "runtimeStackSettings.dev", "must be the runtime stack's"),
+    ({"dev": {"runtimeName": "a" * 21}}, "runtimeStackSettings.dev", "1-20 lowercase letters"),
+    ({"dev": {"region": "x"}}, "runtimeStackSettings.dev", "unknown field(s) ['region']"),
+    ({"dev": {"branch": "refs/heads/x"}}, "runtimeStackSettings.dev", "no 'refs/' prefix"),
+    ({"dev": {"previewPullRequests": 1}}, "runtimeStackSettings.dev", "expected true or false"),
+    # "web-" (the application's prefix) would cover the runtime's names, and the other way.
+    ({"dev": {"runtimeName": "web"}}, "runtimeStackSettings.dev", "overlaps the name prefix"),
+    ({"dev": {"runtimeName": "pulumi"}}, "runtimeStackSettings.dev", "platform's own"),
+]
+
+
+@pytest.mark.parametrize(("settings", "key", "message"), RUNTIME_INVALID)
+def test_invalid_runtime_setting_is_named(settings: dict[str, Any], key: str, message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse(REQUIRED_ONLY | {"runtimeStacks": ["dev"], "runtimeStackSettings": settings})
+
+    assert str(error.value).startswith(f"ecs-blue-green-platform:{key}")
+    assert message in str(error.value)
+
+
+def test_runtime_stacks_default_their_name_and_branch_and_stacks_attach_by_name() -> None:
+    config = parse(
+        REQUIRED_ONLY
+        | {
+            "stacks": ["dev", "orders-dev"],
+            "productionStacks": [],
+            "stackSettings": {"orders-dev": {"namePrefix": "orders-", "runtimeStack": "eu"}},
+            "runtimeStacks": ["eu", "us"],
+            "runtimeStackSettings": {"us": {"runtimeName": "us-shared", "branch": "release"}},
+        }
+    )
+
+    assert [(s.name, s.runtime_stack) for s in config.stacks] == [
+        ("dev", None),
+        ("orders-dev", "eu"),
+    ]
+    assert [(r.name, r.runtime_name, r.branch) for r in config.runtimes] == [
+        ("eu", "eu", "main"),
+        ("us", "us-shared", "release"),
+    ]
+    assert config.runtime("us").name_prefix == "us-shared-"
+    assert config.runtime_project == "ecs-blue-green-runtime"
+    assert parse(REQUIRED_ONLY).runtimes == ()
 
 
 def test_pulumi_yaml_declares_every_scalar_and_list_key_with_the_code_defaults() -> None:

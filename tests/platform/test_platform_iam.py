@@ -12,17 +12,29 @@ from platform_stack.oidc import deploy_trust_policy, image_push_trust_policy
 from platform_stack.permissions import (
     MANAGED_POLICY_MAX_CHARS,
     PASSED_TO_SERVICES,
+    RUNTIME_ATTACH_ACTIONS,
+    Runtime,
     Scope,
     Statement,
     deploy_policies,
     image_push_policy,
+    runtime_policies,
 )
 
 PROVIDER = "arn:aws:iam::123456789012:oidc-provider/api.pulumi.com/oidc"
 IMAGES = "arn:aws:ecr:eu-west-1:123456789012:repository/ecs-blue-green/web"
 
 
-def _scope(*, vpc: bool = True, images: str | None = IMAGES, stack: str = "dev") -> Scope:
+RUNTIME = Runtime(project="ecs-blue-green-runtime", stack="dev", name="dev")
+
+
+def _scope(
+    *,
+    vpc: bool = True,
+    images: str | None = IMAGES,
+    stack: str = "dev",
+    runtime: Runtime | None = None,
+) -> Scope:
     return Scope(
         account="123456789012",
         region="eu-west-1",
@@ -33,6 +45,7 @@ def _scope(*, vpc: bool = True, images: str | None = IMAGES, stack: str = "dev")
         project="ecs-blue-green",
         stack=stack,
         boundary_name=f"pulumi-deploy-ecs-blue-green-{stack}-boundary",
+        runtime=runtime,
     )
 
 
@@ -80,10 +93,84 @@ def test_image_push_trust_admits_pushes_to_release_branches_not_pull_requests() 
 
 
 @pytest.mark.parametrize("vpc", [True, False])
-def test_every_policy_fits_a_managed_policy(vpc: bool) -> None:
-    for name, document in deploy_policies(_scope(vpc=vpc)).items():
+@pytest.mark.parametrize("runtime", [None, RUNTIME])
+def test_every_policy_fits_a_managed_policy(vpc: bool, runtime: Runtime | None) -> None:
+    scope = _scope(vpc=vpc, runtime=runtime)
+    documents = deploy_policies(scope) | {
+        f"runtime-{n}": d for n, d in runtime_policies(scope).items()
+    }
+    for name, document in documents.items():
         size = len(json.dumps(document, separators=(",", ":")))
         assert size <= MANAGED_POLICY_MAX_CHARS, (name, size)
+
+
+def test_only_an_attached_stack_gets_rights_on_a_runtime() -> None:
+    alone, attached = deploy_policies(_scope()), deploy_policies(_scope(runtime=RUNTIME))
+
+    assert "attach" not in alone
+    assert set(attached) == set(alone) | {"attach"}
+    assert "NotAction" not in json.dumps(alone["isolation"])
+    unchanged = [name for name in alone if name != "isolation"]
+    assert [attached[name] for name in unchanged] == [alone[name] for name in unchanged]
+
+
+def test_attach_rights_need_the_runtimes_names_or_tags_and_the_stacks_own() -> None:
+    by_sid = {s["Sid"]: s for s in deploy_policies(_scope(runtime=RUNTIME))["attach"]["Statement"]}
+    runtime_tags = {
+        "aws:ResourceTag/app:stack": "dev",
+        "aws:ResourceTag/app:project": "ecs-blue-green-runtime",
+    }
+    own_request_tags = {
+        "aws:RequestTag/app:stack": "dev",
+        "aws:RequestTag/app:project": "ecs-blue-green",
+    }
+
+    services = by_sid["TheStacksServicesInTheRuntimesCluster"]["Resource"]
+    assert all(":service" in r and "/dev-cluster-*/web-*" in r for r in services)
+    create = by_sid["NewRulesOnTheRuntimesListenersTaggedForTheStack"]
+    assert create["Resource"] == [
+        "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/dev-alb-*/*/*"
+    ]
+    assert create["Condition"] == {"StringEquals": runtime_tags | own_request_tags}
+    assert by_sid["OnlyTheStacksRulesOnTheRuntimesListeners"]["Condition"] == {
+        "StringEquals": {
+            "aws:ResourceTag/app:stack": "dev",
+            "aws:ResourceTag/app:project": "ecs-blue-green",
+        }
+    }
+    group = by_sid["RulesOnTheRuntimesLoadBalancerGroup"]
+    assert group["Condition"] == {"StringEquals": runtime_tags}
+    assert set(group["Action"]) < set(RUNTIME_ATTACH_ACTIONS)
+
+
+def test_an_attached_stacks_isolation_lets_through_only_the_attach_calls() -> None:
+    statements = deploy_policies(_scope(runtime=RUNTIME))["isolation"]["Statement"]
+    carved = [s for s in statements if "NotAction" in s]
+    attach = [s for s in statements if s.get("Action") == list(RUNTIME_ATTACH_ACTIONS)]
+
+    assert [s["Sid"] for s in carved] == [
+        "NothingOnAnotherStacksResources",
+        "NothingOnAnotherProjectsResources",
+    ]
+    assert all(s["NotAction"] == list(RUNTIME_ATTACH_ACTIONS) for s in carved)
+    assert [s["Condition"]["StringNotEquals"] for s in attach] == [
+        {"aws:ResourceTag/app:stack": ["dev", "dev"]},
+        {"aws:ResourceTag/app:project": ["ecs-blue-green", "ecs-blue-green-runtime"]},
+    ]
+
+
+def test_the_runtime_role_creates_no_roles_and_no_application_resources() -> None:
+    scope = _scope(images=None)
+    actions = {
+        a
+        for document in runtime_policies(scope).values()
+        for s in document["Statement"]
+        if s["Effect"] == "Allow"
+        for a in s["Action"]
+    }
+
+    assert {a for a in actions if a.startswith("iam:")} == {"iam:CreateServiceLinkedRole"}
+    assert not {a.split(":")[0] for a in actions} & {"codedeploy", "lambda", "s3", "kms", "wafv2"}
 
 
 #: The allow statements whose Resource is "*", each for a reason documented in permissions.py.

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from platform_stack.config import ConfigError
-from platform_stack.permissions import POLICY_NAMES
+from platform_stack.permissions import POLICY_NAMES, RUNTIME_POLICY_NAMES
 from tests.harness import ACCOUNT, REGION, StackRun
 from tests.platform.support import NAMESPACE, PlatformMocks, example_config, run_platform
 
@@ -289,3 +289,75 @@ def test_a_misspelt_key_in_the_stack_file_is_an_error() -> None:
 
     with pytest.raises(ConfigError, match=r"unknown key\(s\) \['imageWaitMinute'\]"):
         run_platform(config)
+
+
+ATTACHED_CONFIG = {
+    f"{NAMESPACE}:stacks": ["dev", "prod", "orders-dev"],
+    f"{NAMESPACE}:stackSettings": {
+        "prod": {"branch": "release"},
+        "orders-dev": {"namePrefix": "orders-", "runtimeStack": "dev"},
+    },
+    f"{NAMESPACE}:runtimeStacks": ["dev"],
+}
+
+
+@pytest.fixture(scope="module")
+def attached() -> StackRun:
+    return run_platform(example_config() | ATTACHED_CONFIG)
+
+
+def _policies(run: StackRun, prefix: str) -> dict[str, dict]:
+    return {
+        p.inputs["name"]: json.loads(p.inputs["policy"])
+        for p in run.of_type("aws:iam/policy:Policy")
+        if p.name.startswith(prefix)
+    }
+
+
+def test_a_runtime_stack_is_released_by_pushes_to_its_program(attached: StackRun) -> None:
+    settings = attached.one(SETTINGS, "runtime-dev").inputs
+    role = attached.one(ROLE, "runtime-dev-deploy")
+
+    assert (settings["project"], settings["stack"]) == ("ecs-blue-green-runtime", "dev")
+    assert settings["sourceContext"] == {
+        "git": {"branch": "refs/heads/main", "repoDir": "platform/runtime"}
+    }
+    assert settings["github"]["paths"] == [
+        "platform/runtime/__main__.py",
+        "platform/runtime/Pulumi.yaml",
+        "platform/runtime/Pulumi.dev.yaml",
+        "platform/runtime/requirements.txt",
+        "requirements.txt",
+        "components/**",
+    ]
+    context = settings["operationContext"]
+    assert context["oidc"]["aws"]["roleARN"] == role.outputs["arn"]
+    # No boundary variable and no image wait: the runtime creates no roles and builds nothing.
+    assert "environmentVariables" not in context
+    assert "preRunCommands" not in context
+    assert role.inputs["name"] == "pulumi-deploy-ecs-blue-green-runtime-dev"
+    assert _trust(attached, "runtime-dev-deploy")["Condition"]["StringLike"] == {
+        "api.pulumi.com/oidc:sub": (
+            "pulumi:deploy:org:acme:project:ecs-blue-green-runtime:stack:dev"
+            ":operation:*:scope:write"
+        )
+    }
+    assert set(_policies(attached, "runtime-dev-deploy-")) == {
+        f"pulumi-deploy-ecs-blue-green-runtime-dev-{name}" for name in RUNTIME_POLICY_NAMES
+    }
+
+
+def test_only_the_attached_stack_gets_the_attach_policy(attached: StackRun) -> None:
+    orders = _policies(attached, "orders-dev-deploy-")
+    dev = _policies(attached, "dev-deploy-")
+
+    assert len(dev) == len(POLICY_NAMES)
+    attach = orders["pulumi-deploy-ecs-blue-green-orders-dev-attach"]
+    assert len(orders) == len(POLICY_NAMES) + 1
+    assert "listener/app/dev-alb-*/*/*" in json.dumps(attach)
+    assert "service/dev-cluster-*/orders-*" in json.dumps(attach)
+    assert attached.one(SETTINGS, "orders-dev").inputs["stack"] == "orders-dev"
+
+
+def test_the_example_creates_no_runtime_role(example: StackRun) -> None:
+    assert not [r for r in example.of_type(ROLE) if r.name.startswith("runtime-")]

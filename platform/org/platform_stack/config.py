@@ -23,13 +23,20 @@ IMAGE_SOURCES: Final = ("ci", "deployment")
 ENFORCEMENT_LEVELS: Final = ("advisory", "mandatory", "disabled")
 #: Levels a whole policy group may default to; "disabled" would make the group pointless.
 GROUP_ENFORCEMENT_LEVELS: Final = ("advisory", "mandatory")
-STACK_SETTING_FIELDS: Final = ("branch", "previewPullRequests", "namePrefix")
+STACK_SETTING_FIELDS: Final = ("branch", "previewPullRequests", "namePrefix", "runtimeStack")
+RUNTIME_SETTING_FIELDS: Final = ("branch", "previewPullRequests", "runtimeName")
+#: The runtime program's folder, relative to the application project (it imports components/
+#: from the project root: platform/runtime/__main__.py).
+RUNTIME_DIR: Final = "platform/runtime"
 
-#: Managed policies the application stack attaches to the roles it creates (components/).
+#: Managed policies the application stack attaches to the roles it creates (components/): the
+#: CodeDeploy role, the task execution role, the test gate's VPC access, and the ECS
+#: controller's load-balancer role (AWS's ARN has no service-role/ path).
 DEFAULT_ATTACHABLE_POLICIES: Final = (
     "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS",
     "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
     "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+    "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
 )
 
 _REQUIRED: Final = object()
@@ -75,7 +82,8 @@ KEYS: Final[tuple[Key, ...]] = (
     Key("namePrefix", str, "web-",
         "Name prefix of the application's AWS resources; scopes the deploy roles' write access."),
     Key("stackSettings", dict, {},
-        "Per-stack overrides: {<stack>: {branch, previewPullRequests, namePrefix}}."),
+        "Per-stack overrides: {<stack>: {branch, previewPullRequests, namePrefix, "
+        "runtimeStack}}."),
     Key("imageSource", str, "ci",
         "'ci': GitHub Actions builds the image and the deployment waits for it; 'deployment': "
         "`pulumi up` builds it on the runner (needs a Docker daemon)."),
@@ -110,6 +118,14 @@ KEYS: Final[tuple[Key, ...]] = (
         "Per-rule policy config of the production group; rules stay mandatory."),
     Key("nonProductionPolicyConfig", dict, {},
         "Per-rule policy config (and enforcementLevel) of the non-production group."),
+    Key("runtimeProject", str, "ecs-blue-green-runtime",
+        "Pulumi project of the shared runtime stacks (platform/runtime)."),
+    Key("runtimeStacks", list, [],
+        "Shared runtime stacks released by git push of platform/runtime; each gets a deploy "
+        "role and deployment settings. Application stacks attach with stackSettings "
+        "runtimeStack."),
+    Key("runtimeStackSettings", dict, {},
+        "Per runtime stack: {<stack>: {runtimeName, branch, previewPullRequests}}."),
 )  # fmt: skip
 
 _KEYS_BY_NAME: Final = {key.name: key for key in KEYS}
@@ -128,6 +144,27 @@ class StackSettings:
     """Default `previewPullRequests` (true): pull requests get a `pulumi preview`."""
     name_prefix: str
     """Default `namePrefix` ("web-", the application's default service name plus "-")."""
+    runtime_stack: str | None = None
+    """`runtimeStack`: the runtime stack (one of `runtimeStacks`) whose cluster and listeners
+    the stack attaches to (its `sharedStack`). Default None: the stack brings its own."""
+
+
+@dataclass(frozen=True)
+class RuntimeStackSettings:
+    """One shared runtime stack (`platform/runtime/`) released by Pulumi Deployments."""
+
+    name: str
+    runtime_name: str
+    """The stack's `runtimeName` (its resources' name prefix). Default: the stack name, as in
+    platform/runtime/Pulumi.dev.yaml and Pulumi.prod.yaml."""
+    branch: str
+    """Default `branch`."""
+    preview_pull_requests: bool
+    """Default `previewPullRequests`."""
+
+    @property
+    def name_prefix(self) -> str:
+        return f"{self.runtime_name}-"
 
 
 @dataclass(frozen=True)
@@ -170,6 +207,13 @@ class PlatformConfig:
     github_oidc_provider_arn: str
     allow_vpc_management: bool
     attachable_policy_arns: tuple[str, ...]
+    runtime_project: str
+    runtimes: tuple[RuntimeStackSettings, ...] = ()
+    """Default none: every application stack brings its own cluster and load balancer."""
+
+    def runtime(self, name: str) -> RuntimeStackSettings:
+        """The runtime stack `name` (validated to be one of `runtimeStacks`)."""
+        return next(r for r in self.runtimes if r.name == name)
 
     @property
     def release_branches(self) -> tuple[str, ...]:
@@ -204,6 +248,8 @@ _PULUMI_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _BRANCH = re.compile(r"^(?!refs/)(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]{1,200}(?<!/)(?<!\.lock)$")
 _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9_.@+-]+$")
 _NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+#: components/runtime.py `_NAME` (the runtime's load balancer name must fit 32 characters).
+_RUNTIME_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _ECR_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 _POLICY_ARN = re.compile(r"^arn:aws:iam::(aws|\d{12}):policy/[A-Za-z0-9+=,.@_/-]+$")
 _VERSION_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
@@ -297,6 +343,46 @@ def _policy_config(key: str, value: Mapping[str, Any], *, production: bool) -> d
     return checked
 
 
+def _runtime_settings(values: Mapping[str, Any]) -> tuple[RuntimeStackSettings, ...]:
+    runtimes = values["runtimeStacks"]
+    _check("runtimeStacks", len(set(runtimes)) == len(runtimes), f"{runtimes} names a stack twice")
+    bad = [s for s in runtimes if not _PULUMI_NAME.match(s)]
+    _check("runtimeStacks", not bad, f"{bad} are not Pulumi stack names")
+    overrides = values["runtimeStackSettings"]
+    unknown = sorted(set(overrides) - set(runtimes))
+    _check("runtimeStackSettings", not unknown, f"{unknown} are not in runtimeStacks {runtimes}")
+    result = []
+    for name in runtimes:
+        own = overrides.get(name, {})
+        where = f"runtimeStackSettings.{name}"
+        _check(where, isinstance(own, Mapping), "expected an object")
+        extra = sorted(set(own) - set(RUNTIME_SETTING_FIELDS))
+        allowed = list(RUNTIME_SETTING_FIELDS)
+        _check(where, not extra, f"unknown field(s) {extra}; allowed: {allowed}")
+        runtime_name = own.get("runtimeName", name)
+        _check(
+            where,
+            isinstance(runtime_name, str) and bool(_RUNTIME_NAME.match(runtime_name)),
+            f"runtimeName: {runtime_name!r} must be the runtime stack's runtimeName: 1-20 "
+            "lowercase letters, digits or '-', starting with a letter (set it when the stack "
+            "name is not one)",
+        )
+        branch = own.get("branch", values["branch"])
+        _check(
+            where if "branch" in own else "branch",
+            isinstance(branch, str) and bool(_BRANCH.match(branch)),
+            f"{branch!r} is not a branch name like 'main' or 'release/v2' (no 'refs/' prefix)",
+        )
+        preview = own.get("previewPullRequests", values["previewPullRequests"])
+        _check(
+            where,
+            isinstance(preview, bool),
+            f"previewPullRequests: expected true or false, got {preview!r}",
+        )
+        result.append(RuntimeStackSettings(name, runtime_name, branch, preview))
+    return tuple(result)
+
+
 def _stack_settings(
     values: Mapping[str, Any], stacks: list[str], production: set[str]
 ) -> tuple[StackSettings, ...]:
@@ -334,17 +420,30 @@ def _stack_settings(
             isinstance(preview, bool),
             f"previewPullRequests: expected true or false, got {preview!r}",
         )
-        result.append(StackSettings(name, branch, name in production, preview, prefix))
+        runtime = own.get("runtimeStack")
+        _check(
+            f"stackSettings.{name}",
+            runtime is None or runtime in values["runtimeStacks"],
+            f"runtimeStack: {runtime!r} is not one of runtimeStacks {values['runtimeStacks']} "
+            "(the platform grants attaching only to a runtime stack it knows)",
+        )
+        result.append(StackSettings(name, branch, name in production, preview, prefix, runtime))
     return tuple(result)
 
 
 def _check_prefixes_spare_platform(
-    stacks: tuple[StackSettings, ...], project: str, image_repository: str
+    stacks: tuple[StackSettings, ...],
+    runtimes: tuple[RuntimeStackSettings, ...],
+    project: str,
+    runtime_project: str,
+    image_repository: str,
 ) -> None:
     """A deploy role may write to every resource named `<namePrefix>*`: the platform's own
-    roles and image repository must not be among them."""
+    roles and image repository must not be among them, and an application stack's and a
+    runtime's names must not cover each other (nor two runtimes')."""
     platform_names = [deploy_role_name(project, s.name) for s in stacks]
     platform_names += [boundary_policy_name(project, s.name) for s in stacks]
+    platform_names += [deploy_role_name(runtime_project, r.name) for r in runtimes]
     platform_names += [image_push_role_name(project), image_repository]
     for stack in stacks:
         clash = [n for n in platform_names if n.startswith(stack.name_prefix)]
@@ -353,6 +452,29 @@ def _check_prefixes_spare_platform(
             not clash,
             f"{stack.name}: prefix {stack.name_prefix!r} would let the deploy role modify the "
             f"platform's own {clash}",
+        )
+    for runtime in runtimes:
+        clash = [n for n in platform_names if n.startswith(runtime.name_prefix)]
+        _check(
+            f"runtimeStackSettings.{runtime.name}",
+            not clash,
+            f"runtimeName {runtime.runtime_name!r} would let the runtime's deploy role modify "
+            f"the platform's own {clash}",
+        )
+        others = [(s.name, s.name_prefix) for s in stacks] + [
+            (r.name, r.name_prefix) for r in runtimes if r is not runtime
+        ]
+        overlap = [
+            name
+            for name, prefix in others
+            if prefix.startswith(runtime.name_prefix) or runtime.name_prefix.startswith(prefix)
+        ]
+        _check(
+            f"runtimeStackSettings.{runtime.name}",
+            not overlap,
+            f"runtimeName {runtime.runtime_name!r} (prefix {runtime.name_prefix!r}) overlaps the "
+            f"name prefix of {overlap}: each deploy role could write the other's resources by "
+            "name; pick names that do not start with one another",
         )
 
 
@@ -410,6 +532,14 @@ def parse(raw: Mapping[str, Any]) -> PlatformConfig:
     outside = sorted(production - set(stacks))
     _check("productionStacks", not outside, f"{outside} are not in stacks {stacks}")
     stack_settings = _stack_settings(values, stacks, production)
+    runtime_project = values["runtimeProject"]
+    _check(
+        "runtimeProject",
+        bool(_PULUMI_NAME.match(runtime_project)) and runtime_project != values["project"],
+        f"{runtime_project!r} must be a Pulumi project name other than project "
+        f"{values['project']!r} (the runtime's tags must differ from the application's)",
+    )
+    runtimes = _runtime_settings(values)
 
     project_dir = _relative_path("projectDir", values["projectDir"], allow_empty=True)
     service_path = _relative_path("servicePath", values["servicePath"], allow_empty=False)
@@ -445,7 +575,9 @@ def parse(raw: Mapping[str, Any]) -> PlatformConfig:
         not agent_pool or bool(_AGENT_POOL.match(agent_pool)),
         f"{agent_pool!r} is not an agent pool id",
     )
-    _check_prefixes_spare_platform(stack_settings, values["project"], repository_name)
+    _check_prefixes_spare_platform(
+        stack_settings, runtimes, values["project"], runtime_project, repository_name
+    )
 
     policies = tuple(values["attachablePolicyArns"])
     bad = [p for p in policies if not _POLICY_ARN.match(p)]
@@ -510,6 +642,8 @@ def parse(raw: Mapping[str, Any]) -> PlatformConfig:
         ),
         allow_vpc_management=values["allowVpcManagement"],
         attachable_policy_arns=policies,
+        runtime_project=runtime_project,
+        runtimes=runtimes,
     )
 
 

@@ -57,8 +57,13 @@ IAM_WRITE_ACTIONS: Final = tuple(
     )
 )  # fmt: skip
 #: What the component's roles do at run time (AmazonECSTaskExecutionRolePolicy,
-#: AWSLambdaVPCAccessExecutionRole, AWSCodeDeployRoleForECS, the test gate's and the flow
+#: AWSLambdaVPCAccessExecutionRole, AWSCodeDeployRoleForECS, the ECS controller's
+#: AmazonECSInfrastructureRolePolicyForLoadBalancers and hook role, the test gate's and the flow
 #: logs' inline policies): the most any role under the boundary can ever be granted.
+#: AmazonECSInfrastructureRolePolicyForLoadBalancers (AWS Managed Policy reference, v6):
+#: elasticloadbalancing:Describe{Listeners,Rules,TargetGroups,TargetHealth} on *,
+#: RegisterTargets/DeregisterTargets on target groups, ModifyListener on listeners, ModifyRule on
+#: ALB listener rules.
 RUNTIME_ACTIONS: Final = (
     "ecr:GetAuthorizationToken",
     "ecr:BatchCheckLayerAvailability",
@@ -82,6 +87,8 @@ RUNTIME_ACTIONS: Final = (
     "elasticloadbalancing:Describe*",
     "elasticloadbalancing:ModifyListener",
     "elasticloadbalancing:ModifyRule",
+    "elasticloadbalancing:RegisterTargets",
+    "elasticloadbalancing:DeregisterTargets",
     "lambda:InvokeFunction",
     "cloudwatch:DescribeAlarms",
     "sns:Publish",
@@ -92,6 +99,28 @@ RUNTIME_ACTIONS: Final = (
 
 Statement = dict[str, Any]
 Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A shared runtime stack (`platform/runtime/`, components/runtime.py) in the account.
+
+    Its resources are named `<name>-...` (the ALB `<name>-alb-<suffix>`, the cluster
+    `<name>-cluster-<suffix>`, Pulumi auto-naming) and tagged with its project and stack, tags
+    no application stack can write (the isolation policy denies tagging for another project)."""
+
+    project: str
+    stack: str
+    name: str
+    """The runtime's `runtimeName`."""
+
+    @property
+    def name_prefix(self) -> str:
+        return f"{self.name}-"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {STACK_TAG: self.stack, PROJECT_TAG: self.project}
 
 
 @dataclass(frozen=True)
@@ -110,7 +139,11 @@ class Scope:
     stack: str
     """The application stack: the `app:stack` tag of its resources."""
     boundary_name: str
-    """Name of the managed policy every role the deploy role creates must carry."""
+    """Name of the managed policy every role the deploy role creates must carry ('' for a
+    runtime stack, whose role may create no roles)."""
+    runtime: Runtime | None = None
+    """The shared runtime the stack attaches to (`runtimeStack`). Default None: the stack
+    brings its own cluster and load balancer and gets no rights on any runtime."""
 
     def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         region = self.region if regional else ""
@@ -136,7 +169,15 @@ class Scope:
 
     def tagged_for_the_stack(self) -> dict[str, dict[str, str]]:
         """Condition: the resource carries this stack's tags."""
-        return {"StringEquals": {f"aws:ResourceTag/{k}": v for k, v in self.stack_tags.items()}}
+        return {"StringEquals": _resource_tags(self.stack_tags)}
+
+    def tagging_for_the_stack(self) -> dict[str, str]:
+        """StringEquals keys: the request tags the new resource with this stack's tags."""
+        return {f"aws:RequestTag/{k}": v for k, v in self.stack_tags.items()}
+
+
+def _resource_tags(tags: dict[str, str]) -> dict[str, str]:
+    return {f"aws:ResourceTag/{k}": v for k, v in tags.items()}
 
 
 def _allow(sid: str, actions: list[str], resources: list[str], **condition: Any) -> Statement:
@@ -150,6 +191,12 @@ def _deny(sid: str, actions: list[str], resources: list[str], **condition: Any) 
     statement = _allow(sid, actions, resources, **condition)
     statement["Effect"] = "Deny"
     return statement
+
+
+def _excluding(statement: Statement, actions: tuple[str, ...]) -> Statement:
+    """`statement` for every action but `actions` (a NotAction statement)."""
+    rest = {k: v for k, v in statement.items() if k != "Action"}
+    return {"Sid": rest.pop("Sid"), "Effect": rest.pop("Effect"), "NotAction": list(actions)} | rest
 
 
 def _document(*statements: Statement) -> Document:
@@ -166,6 +213,10 @@ def compute_policy(scope: Scope) -> Document:
             [
                 scope.arn("ecs", f"cluster/{p}*"),
                 scope.arn("ecs", f"service/{p}*/*"),
+                # The ECS controller: `sigint_rollback` stops a running service deployment
+                # (terraform-provider-aws internal/service/ecs/service.go, StopServiceDeployment
+                # with stopType ROLLBACK), which authorises the service and the deployment.
+                scope.arn("ecs", f"service-deployment/{p}*/*/*"),
                 scope.arn("ecs", f"task-definition/{p}*:*"),
             ],
         ),
@@ -304,7 +355,7 @@ def network_policy(scope: Scope) -> Document:
             "NewRulesTaggedForTheStack",
             list(RULE_CREATES),
             [scope.arn("ec2", "security-group-rule/*")],
-            StringEquals={f"aws:RequestTag/{k}": v for k, v in scope.stack_tags.items()},
+            StringEquals=scope.tagging_for_the_stack(),
         ),
         _allow(
             "Ec2ChangesOnlyToResourcesTaggedForTheStack",
@@ -446,12 +497,7 @@ def iam_policy(scope: Scope) -> Document:
             [roles],
             StringEquals={"iam:PassedToService": list(PASSED_TO_SERVICES)},
         ),
-        _allow(
-            "ServiceLinkedRolesOnFirstUse",
-            ["iam:CreateServiceLinkedRole"],
-            [scope.arn("iam", "role/aws-service-role/*", regional=False)],
-            StringEquals={"iam:AWSServiceName": list(SERVICE_LINKED_ROLE_SERVICES)},
-        ),
+        _service_linked_roles(scope),
         # Explicit denies also hold against any broader policy someone attaches later.
         _deny(
             "NoRoleWritesWithoutTheBoundary",
@@ -472,6 +518,15 @@ def iam_policy(scope: Scope) -> Document:
             ],
             [scope.boundary_arn],
         ),
+    )
+
+
+def _service_linked_roles(scope: Scope) -> Statement:
+    return _allow(
+        "ServiceLinkedRolesOnFirstUse",
+        ["iam:CreateServiceLinkedRole"],
+        [scope.arn("iam", "role/aws-service-role/*", regional=False)],
+        StringEquals={"iam:AWSServiceName": list(SERVICE_LINKED_ROLE_SERVICES)},
     )
 
 
@@ -511,7 +566,7 @@ def audit_policy(scope: Scope) -> Document:
             "LogKeysCreatedTaggedForTheStack",
             ["kms:CreateKey", "kms:TagResource"],
             ["*"],
-            StringEquals={f"aws:RequestTag/{k}": v for k, v in scope.stack_tags.items()},
+            StringEquals=scope.tagging_for_the_stack(),
         ),
         _allow(
             "LogKeysTaggedForTheStack",
@@ -566,6 +621,83 @@ def audit_policy(scope: Scope) -> Document:
     )
 
 
+#: What attaching does to the runtime's own (tagged) resources: rules on its listeners, rules on
+#: its load balancer's security group. The isolation policy lets exactly these through on
+#: resources tagged for the stack's runtime, and `attach_policy` allows them there only.
+RUNTIME_ATTACH_ACTIONS: Final = (
+    "elasticloadbalancing:CreateRule",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:RevokeSecurityGroupIngress",
+    "ec2:RevokeSecurityGroupEgress",
+)
+
+
+def attach_policy(scope: Scope) -> Document:
+    """A stack on a shared runtime (`runtimeStack`): its service in the runtime's cluster, its
+    listener rules on the runtime's listeners, its rules on the runtime ALB's security group.
+
+    Nothing here reaches the runtime's own cluster, load balancer, listeners or group: the
+    service ARN names the stack's prefix, CreateRule adds a rule (tagged for this stack) to a
+    listener tagged for the runtime, and changing or deleting a rule needs this stack's tags
+    on the rule (ELB evaluates `aws:ResourceTag` on listener rules for ModifyRule, DeleteRule,
+    AddTags and RemoveTags, and on the listener for CreateRule, with `aws:RequestTag` for the
+    new rule's tags: Service Authorization Reference, Elastic Load Balancing V2).
+    `SetRulePriorities` takes no tag condition, so it is not granted on runtime listeners.
+    EC2's rule revocations authorise only the group (no security-group-rule resource), so
+    they cannot be limited to the stack's own rules: see docs/platform.md, Attached stacks.
+    """
+    runtime = scope.runtime
+    if runtime is None:
+        raise ValueError("attach_policy needs a scope with a runtime")
+    p = scope.name_prefix
+    cluster = f"{runtime.name_prefix}cluster-*"
+    alb = f"{runtime.name_prefix}alb-*"
+    tagged_for_the_runtime = _resource_tags(runtime.tags)
+    rules = scope.arn("elasticloadbalancing", f"listener-rule/app/{alb}/*/*/*")
+    return _document(
+        _allow(
+            "TheStacksServicesInTheRuntimesCluster",
+            ["ecs:*"],
+            [
+                scope.arn("ecs", f"service/{cluster}/{p}*"),
+                scope.arn("ecs", f"service-deployment/{cluster}/{p}*/*"),
+            ],
+        ),
+        _allow(
+            "NewRulesOnTheRuntimesListenersTaggedForTheStack",
+            ["elasticloadbalancing:CreateRule"],
+            [scope.arn("elasticloadbalancing", f"listener/app/{alb}/*/*")],
+            StringEquals=tagged_for_the_runtime | scope.tagging_for_the_stack(),
+        ),
+        _allow(
+            "TagTheNewRule",
+            ["elasticloadbalancing:AddTags"],
+            [rules],
+            StringEquals={"elasticloadbalancing:CreateAction": "CreateRule"}
+            | scope.tagging_for_the_stack(),
+        ),
+        _allow(
+            "OnlyTheStacksRulesOnTheRuntimesListeners",
+            [
+                "elasticloadbalancing:ModifyRule",
+                "elasticloadbalancing:DeleteRule",
+                "elasticloadbalancing:AddTags",
+                "elasticloadbalancing:RemoveTags",
+            ],
+            [rules],
+            **scope.tagged_for_the_stack(),
+        ),
+        # The new rule itself is authorised by NewRulesTaggedForTheStack (network policy).
+        _allow(
+            "RulesOnTheRuntimesLoadBalancerGroup",
+            [a for a in RUNTIME_ATTACH_ACTIONS if a.startswith("ec2:")],
+            [scope.arn("ec2", "security-group/*")],
+            StringEquals=tagged_for_the_runtime,
+        ),
+    )
+
+
 #: Untag calls by service: removing the stack's tags would take a resource out of isolation.
 UNTAG_ACTIONS: Final = (
     "ec2:DeleteTags",
@@ -593,16 +725,31 @@ def isolation_policy(scope: Scope) -> Document:
     name scoping of the allows.
     """
     statements = []
+    runtime = scope.runtime
     for key, value in scope.stack_tags.items():
         label = "Stack" if key == STACK_TAG else "Project"
+        on_another = _deny(
+            f"NothingOnAnother{label}sResources",
+            ["*"],
+            ["*"],
+            StringNotEquals={f"aws:ResourceTag/{key}": value},
+            Null={f"aws:ResourceTag/{key}": "false"},
+        )
+        if runtime is not None:
+            # An attached stack adds rules to its runtime's listeners and group: those calls
+            # may also act on resources tagged for the runtime, and on nothing else's.
+            on_another = _excluding(on_another, RUNTIME_ATTACH_ACTIONS)
+            statements.append(
+                _deny(
+                    f"AttachingTouchesNoOther{label}sResources",
+                    list(RUNTIME_ATTACH_ACTIONS),
+                    ["*"],
+                    StringNotEquals={f"aws:ResourceTag/{key}": [value, runtime.tags[key]]},
+                    Null={f"aws:ResourceTag/{key}": "false"},
+                )
+            )
         statements += [
-            _deny(
-                f"NothingOnAnother{label}sResources",
-                ["*"],
-                ["*"],
-                StringNotEquals={f"aws:ResourceTag/{key}": value},
-                Null={f"aws:ResourceTag/{key}": "false"},
-            ),
+            on_another,
             _deny(
                 f"NothingTaggedForAnother{label}",
                 ["*"],
@@ -661,8 +808,14 @@ def boundary_policy(scope: Scope) -> Document:
     )
 
 
+def policy_names(scope: Scope) -> tuple[str, ...]:
+    """Short names of the policies `deploy_policies(scope)` returns: `POLICY_NAMES`, plus
+    `attach` for a stack on a shared runtime."""
+    return POLICY_NAMES + (("attach",) if scope.runtime else ())
+
+
 def deploy_policies(scope: Scope) -> dict[str, Document]:
-    """Every policy the deploy role of one stack gets, by short name (`POLICY_NAMES`)."""
+    """Every policy the deploy role of one application stack gets, by short name."""
     builders = (
         compute_policy,
         network_policy,
@@ -671,8 +824,32 @@ def deploy_policies(scope: Scope) -> dict[str, Document]:
         read_policy,
         audit_policy,
         isolation_policy,
+    ) + ((attach_policy,) if scope.runtime else ())
+    return {name: build(scope) for name, build in zip(policy_names(scope), builders, strict=True)}
+
+
+#: The runtime stack's role: what components/runtime.py creates (VPC, cluster, ALB, listeners,
+#: security group and its rules) and nothing of the application's (no IAM roles, CodeDeploy,
+#: Lambda, buckets or keys).
+RUNTIME_POLICY_NAMES: Final = ("compute", "network", "read", "isolation", "service-linked")
+
+
+def service_linked_policy(scope: Scope) -> Document:
+    """The service-linked roles ECS and ELB create on their first use in the account."""
+    return _document(_service_linked_roles(scope))
+
+
+def runtime_policies(scope: Scope) -> dict[str, Document]:
+    """Every policy the deploy role of one runtime stack gets (`scope.name_prefix` is the
+    runtime's `<runtimeName>-`, its tags the runtime project's and stack's)."""
+    builders = (
+        compute_policy,
+        network_policy,
+        read_policy,
+        isolation_policy,
+        service_linked_policy,
     )
-    return {name: build(scope) for name, build in zip(POLICY_NAMES, builders, strict=True)}
+    return {name: build(scope) for name, build in zip(RUNTIME_POLICY_NAMES, builders, strict=True)}
 
 
 def image_push_policy(repository_arn: str) -> Document:

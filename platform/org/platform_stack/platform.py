@@ -9,8 +9,11 @@ import pulumi
 import pulumi_aws as aws
 
 from platform_stack.config import NAMESPACE, PlatformConfig
-from platform_stack.deploy_role import create_deploy_role
-from platform_stack.deployment_settings import create_deployment_settings
+from platform_stack.deploy_role import create_deploy_role, create_runtime_deploy_role
+from platform_stack.deployment_settings import (
+    create_deployment_settings,
+    create_runtime_deployment_settings,
+)
 from platform_stack.image_pipeline import create_image_pipeline, image_uri_command
 from platform_stack.oidc import GITHUB_AUDIENCE, GITHUB_ISSUER, PULUMI_ISSUER, oidc_provider_arn
 from platform_stack.policy_groups import create_policy_groups
@@ -34,8 +37,9 @@ def _image_uri_command(config: PlatformConfig, repository_url: str, role_arn: st
 
 
 def build_platform(config: PlatformConfig) -> Platform:
-    """Creates the OIDC trust, a deploy role and deployment settings per stack, the image
-    pipeline (imageSource "ci") and the policy groups. `config` is already validated."""
+    """Creates the OIDC trust, a deploy role and deployment settings per application and
+    runtime stack, the image pipeline (imageSource "ci") and the policy groups. `config` is
+    already validated."""
     provider = aws.Provider(
         "aws",
         region=config.aws_region,
@@ -86,5 +90,12 @@ def build_platform(config: PlatformConfig) -> Platform:
             )
         create_deployment_settings(config, stack, role.arn, pre_run, deploy.boundary.arn)
     platform.outputs["deployRoleArns"] = role_arns
+    runtime_role_arns: dict[str, pulumi.Output[str]] = {}
+    for runtime in config.runtimes:
+        runtime_role = create_runtime_deploy_role(config, runtime, pulumi_provider_arn, opts)
+        runtime_role_arns[runtime.name] = runtime_role.arn
+        create_runtime_deployment_settings(config, runtime, runtime_role.arn)
+    if runtime_role_arns:
+        platform.outputs["runtimeDeployRoleArns"] = runtime_role_arns
     platform.outputs["policyGroups"] = [group.name for group in create_policy_groups(config)]
     return platform
