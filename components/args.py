@@ -229,7 +229,7 @@ class BlueGreenServiceArgs:
     fail_health_check: bool = False
     """The sample service's fault switch (FAIL_HEALTH_CHECK): its health path answers 500, so
     the release must roll back. Default False; the drill turns it on for one release only."""
-    # --- release engine (issue 10) ---------------------------------------------------------
+    # --- release engine (CodeDeploy) -------------------------------------------------------
     release_wait_for_completion: bool = False
     """Default False: `pulumi up` returns once users are on green and the after-traffic hooks
     passed; the rollback window (`termination_wait_minutes`) runs on in CodeDeploy. True holds

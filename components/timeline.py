@@ -1,7 +1,7 @@
 """A release's critical path, computed from the settings that set it, for both controllers.
 
 Clock zero is "green tasks are running" (image pull and container start depend on the image,
-not on this configuration). `python -m components.timeline` prints the tables the README shows
+not on this configuration). `python -m components.timeline` prints the tables docs/releases.md shows
 for each stack file: the phases, then the three moments that differ by release controller, side
 by side, whichever controller the stack uses:
 

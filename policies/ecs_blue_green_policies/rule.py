@@ -138,7 +138,7 @@ class RuleInfo:
     description: str
     level: EnforcementLevel
     remediation: str
-    """How to fix a violation, shown in Pulumi Cloud and the README table."""
+    """How to fix a violation, shown in Pulumi Cloud and the table in docs/policies.md."""
     settings: tuple[Setting, ...] = ()
     severity: Severity = Severity.MEDIUM
 
