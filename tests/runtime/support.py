@@ -60,9 +60,7 @@ def runtime_outputs(*, private: bool = True) -> dict[str, Any]:
 
 def runtime_listeners(outputs: Mapping[str, Any], *, https: bool = False) -> dict[str, Any]:
     """What `aws.lb.getListener` returns for the runtime's two listeners."""
-    production = (
-        {"port": 443, "protocol": "HTTPS"} if https else {"port": 80, "protocol": "HTTP"}
-    )
+    production = {"port": 443, "protocol": "HTTPS"} if https else {"port": 80, "protocol": "HTTP"}
     return {
         arn: {"arn": arn, "loadBalancerArn": outputs.get("loadBalancerArn"), **shape}
         for arn, shape in (
