@@ -37,7 +37,7 @@ class RevisionMocks(StackMocks):
         return resource_id, state
 
 
-def _run(**config: Any) -> StackRun:
+def run_example(**config: Any) -> StackRun:
     base = {"aws:region": REGION, "ordersImage": IMAGE.format("orders")}
     return run_program(
         lambda: runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__"),
@@ -49,7 +49,7 @@ def _run(**config: Any) -> StackRun:
 
 @pytest.fixture(scope="module")
 def run() -> StackRun:
-    return _run(ordersAppVersion="v1", billingAppVersion="v1")
+    return run_example(ordersAppVersion="v1", billingAppVersion="v1")
 
 
 def test_one_load_balancer_and_its_two_listeners_for_both_services(run: StackRun) -> None:
@@ -125,7 +125,7 @@ def _changed(before: StackRun, after: StackRun) -> set[str]:
 
 
 def test_a_release_of_orders_leaves_billing_and_the_runtime_untouched(run: StackRun) -> None:
-    released = _run(ordersAppVersion="v2", billingAppVersion="v1")
+    released = run_example(ordersAppVersion="v2", billingAppVersion="v1")
     # The new revision, the service update that is the ECS release, and its outcome check.
     assert _changed(run, released) == {
         "orders-task",
