@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest import mock
 
 import pytest
 
+from components import stack_config as config_module
 from components.listener_rules import default_priority
 from tests.harness import Registration, StackRun, run_main, stack_config
 from tests.runtime.support import SHARED_STACK, mocks_with_runtime, runtime_outputs
@@ -183,10 +185,14 @@ def test_path_routed_service_gate_and_urls_go_under_its_path() -> None:
 def test_bad_attached_settings_are_refused_before_anything_is_registered(
     overrides: dict[str, Any], message: str
 ) -> None:
-    run = run_main(_config(**overrides), mocks=mocks_with_runtime(RUNTIME), raise_errors=False)
+    with mock.patch.object(
+        config_module, "from_stack_reference", wraps=config_module.from_stack_reference
+    ) as reference:
+        run = run_main(_config(**overrides), mocks=mocks_with_runtime(RUNTIME), raise_errors=False)
     assert isinstance(run.error, ValueError)
     assert message in str(run.error)
-    assert run.registrations == [], "validation runs before the stack reference is registered"
+    assert run.registrations == []
+    reference.assert_not_called()  # refused before even the runtime stack is read
 
 
 def test_routing_settings_without_shared_listeners_are_refused() -> None:
