@@ -41,9 +41,14 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
-import pulumi_aws as aws
+
+if TYPE_CHECKING:
+    # Imported where resources are built: `components.args` imports this module for validation,
+    # and tools that only read stack files (the release timeline) must not pay for pulumi_aws.
+    import pulumi_aws as aws
 
 #: botocore elbv2 model, shape `RulePriority`: integer 1..50000.
 PRIORITY_MIN = 1
@@ -95,11 +100,7 @@ def path_pattern_error(path: str) -> str | None:
 RULE_IGNORED = ["actions"]
 
 #: Match everything: a service's own listeners serve that service only.
-DEFAULT_CONDITIONS: tuple[aws.lb.ListenerRuleConditionArgs, ...] = (
-    aws.lb.ListenerRuleConditionArgs(
-        path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"])
-    ),
-)
+DEFAULT_PATH_PATTERNS = ("/*",)
 #: The first rule of a service's own listeners.
 DEFAULT_PRIORITY = 1
 
@@ -119,6 +120,8 @@ def route_conditions(
 ) -> list[aws.lb.ListenerRuleConditionArgs]:
     """A rule's conditions on the shared listeners: the ALB requires every condition to match
     (host AND path), and any one value within a condition."""
+    import pulumi_aws as aws  # noqa: PLC0415 (see the TYPE_CHECKING import)
+
     conditions = []
     if host_headers:
         conditions.append(
@@ -138,6 +141,8 @@ def route_conditions(
 def _weighted_forward(
     primary: pulumi.Input[str], other: pulumi.Input[str]
 ) -> list[aws.lb.ListenerRuleActionArgs]:
+    import pulumi_aws as aws  # noqa: PLC0415 (see the TYPE_CHECKING import)
+
     return [
         aws.lb.ListenerRuleActionArgs(
             type="forward",
@@ -158,25 +163,28 @@ def create_listener_rules(
     test_listener_arn: pulumi.Input[str],
     blue_target_group_arn: pulumi.Input[str],
     green_target_group_arn: pulumi.Input[str],
-    conditions: Sequence[aws.lb.ListenerRuleConditionArgs] = DEFAULT_CONDITIONS,
+    conditions: Sequence[aws.lb.ListenerRuleConditionArgs] | None = None,
     priority: int = DEFAULT_PRIORITY,
     tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> ListenerRules:
     """The production rule (all traffic to blue) and the test rule (all test traffic to green).
 
-    `conditions` default to path-pattern `/*`; `priority` is used on both listeners (two
-    listeners, so no clash between the two rules)."""
+    `conditions` default to path-pattern `/*` (DEFAULT_PATH_PATTERNS); `priority` is used on
+    both listeners (two listeners, so no clash between the two rules)."""
+    import pulumi_aws as aws  # noqa: PLC0415 (see the TYPE_CHECKING import)
+
     if not PRIORITY_MIN <= priority <= PRIORITY_MAX:
         raise ValueError(
             f"listenerRulePriority: {priority} is outside {PRIORITY_MIN}..{PRIORITY_MAX}"
         )
+    matched = list(conditions or route_conditions((), DEFAULT_PATH_PATTERNS))
     owned_by_ecs = pulumi.ResourceOptions(parent=parent, ignore_changes=RULE_IGNORED)
     production = aws.lb.ListenerRule(
         f"{name}-production-rule",
         listener_arn=production_listener_arn,
         priority=priority,
-        conditions=list(conditions),
+        conditions=matched,
         actions=_weighted_forward(blue_target_group_arn, green_target_group_arn),
         tags=tags,
         opts=owned_by_ecs,
@@ -185,7 +193,7 @@ def create_listener_rules(
         f"{name}-test-rule",
         listener_arn=test_listener_arn,
         priority=priority,
-        conditions=list(conditions),
+        conditions=matched,
         actions=_weighted_forward(green_target_group_arn, blue_target_group_arn),
         tags=tags,
         opts=owned_by_ecs,

@@ -5,6 +5,8 @@ wiring, alarms and the test gate on the shared load balancer; and the refusals a
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 from unittest import mock
 
@@ -12,7 +14,7 @@ import pytest
 
 from components import stack_config as config_module
 from components.listener_rules import default_priority
-from tests.harness import Registration, StackRun, run_main, stack_config
+from tests.harness import ROOT, Registration, StackRun, run_main, stack_config
 from tests.runtime.support import SHARED_STACK, mocks_with_runtime, runtime_outputs
 
 RULE = "aws:lb/listenerRule:ListenerRule"
@@ -201,3 +203,13 @@ def test_routing_settings_without_shared_listeners_are_refused() -> None:
     run = run_main(config, raise_errors=False)
     assert "hostHeaders/pathPatterns/listenerRulePriority: only apply" in str(run.error)
     assert run.registrations == []
+
+
+def test_validation_does_not_import_the_aws_provider() -> None:
+    """`components.args` validates routing through `components.listener_rules`; tools that only
+    read stack files (the release timeline) must not pay pulumi_aws's import for that."""
+    probe = "import sys, components.args; print('pulumi_aws' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
