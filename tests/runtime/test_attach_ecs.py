@@ -13,7 +13,12 @@ from unittest import mock
 import pytest
 
 from components import stack_config as config_module
-from components.listener_rules import default_priority
+from components.listener_rules import (
+    concrete_host,
+    default_priority,
+    path_matches,
+    routed_paths,
+)
 from tests.harness import ROOT, Registration, StackRun, run_main, stack_config
 from tests.runtime.support import SHARED_STACK, mocks_with_runtime, runtime_outputs
 
@@ -213,3 +218,26 @@ def test_validation_does_not_import_the_aws_provider() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("paths", "patterns", "routed"),
+    [
+        (["/health"], [], ("/health",)),
+        (["/health"], ["/billing/*"], ("/billing/health",)),
+        (["/health"], ["/api*"], ("/api/health",)),
+        # A path the patterns already route stays as it is.
+        (["/billing/health", "/ready"], ["/billing/*"], ("/billing/health", "/billing/ready")),
+        (["/health"], ["/v?/*"], ("/vx/health",)),
+    ],
+)
+def test_gate_paths_are_put_where_the_rule_routes(
+    paths: list[str], patterns: list[str], routed: tuple[str, ...]
+) -> None:
+    assert routed_paths(paths, patterns) == routed
+    assert all(path_matches(p, patterns) for p in routed) or not patterns
+
+
+def test_wildcard_host_is_made_concrete() -> None:
+    assert concrete_host("*.example.com") == "test-gate.example.com"
+    assert concrete_host("api-?.example.com") == "api-x.example.com"
