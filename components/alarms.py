@@ -5,6 +5,10 @@ load balancer: during a release green and blue sit in different target groups, s
 green's group is green's own signal. A load-balancer-wide 5xx alarm would let a production
 incident on blue roll back the very release that fixes it.
 
+On a shared load balancer (many services behind the runtime's ALB) the same holds: the
+`LoadBalancer` dimension is the shared ALB's and the `TargetGroup` dimension this service's own
+group, so one service's errors never roll back another service's release.
+
 Both target groups get the same alarms because the roles swap on every release: whichever is
 green now was blue last time. The deployment group lists all of them (its default, e.g. for a
 manual deployment); the release resource passes only green's for each release it starts
@@ -20,7 +24,6 @@ import pulumi
 import pulumi_aws as aws
 
 from components.args import BlueGreenServiceArgs
-from components.load_balancer import LoadBalancer
 
 
 @dataclass
@@ -38,16 +41,20 @@ class TargetGroupAlarms:
 def create_target_group_alarms(
     name: str,
     args: BlueGreenServiceArgs,
-    lb: LoadBalancer,
+    *,
+    load_balancer_arn_suffix: pulumi.Input[str],
+    blue: aws.lb.TargetGroup,
+    green: aws.lb.TargetGroup,
     tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> list[TargetGroupAlarms]:
-    """Target 5xx and unhealthy hosts, for blue's and green's target group each."""
+    """Target 5xx and unhealthy hosts, for blue's and green's target group each, behind the
+    load balancer whose `arn_suffix` is given (the service's own or the shared one)."""
     child = pulumi.ResourceOptions(parent=parent)
     per_group = []
-    for colour, group in (("blue", lb.blue), ("green", lb.green)):
+    for colour, group in (("blue", blue), ("green", green)):
         dimensions = {
-            "LoadBalancer": lb.load_balancer.arn_suffix,
+            "LoadBalancer": load_balancer_arn_suffix,
             "TargetGroup": group.arn_suffix,
         }
         five_xx = aws.cloudwatch.MetricAlarm(

@@ -25,7 +25,9 @@ from components.listener_rules import (
     PRIORITY_MAX,
     PRIORITY_MIN,
     host_header_error,
+    path_matches,
     path_pattern_error,
+    routed_paths,
 )
 from components.release.codedeploy.appspec import LIFECYCLE_EVENTS
 from components.release.codedeploy.spec import token_errors
@@ -268,11 +270,10 @@ class BlueGreenServiceArgs:
     def uses_shared_listeners(self) -> bool:
         """True when the service routes through rules of its own on the runtime's listeners.
 
-        Only a controller that shifts listener *rules* (ECS-native blue/green) can do that.
-        CODE_DEPLOY, the one controller in this tree, shifts whole listeners, so an attached
-        service keeps its own load balancer and this is False. When the ECS controller is merged
-        this becomes `self.shared_runtime is not None and <controller> == "ECS"`."""
-        return False
+        Only a controller that shifts listener *rules* (ECS-native blue/green) can do that;
+        CODE_DEPLOY shifts whole listeners, so an attached CODE_DEPLOY service keeps its own
+        load balancer."""
+        return self.shared_runtime is not None and self.deployment_controller == "ECS"
 
     def validate(self, name: str) -> None:
         """Raises ValueError listing every bad setting; nothing is created before this."""
@@ -533,6 +534,37 @@ def _shared_runtime_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
             "remove them from the service",
         )
     c.errors.extend(listener_rule_errors(a, on_shared_listeners=a.uses_shared_listeners))
+    if a.uses_shared_listeners:
+        c.errors.extend(_shared_load_balancer_errors(a))
+
+
+#: Settings of a service's own load balancer (config key, field), unused while falsy; on the
+#: shared listeners the runtime stack owns them (`platform/runtime`).
+_OWN_LOAD_BALANCER_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("certificateArn", "certificate_arn"),
+    ("testListenerCidrs", "test_listener_cidrs"),
+    ("wafEnabled", "waf_enabled"),
+    ("accessLogsEnabled", "access_logs_enabled"),
+)
+
+
+def _shared_load_balancer_errors(a: BlueGreenServiceArgs) -> list[str]:
+    """What a service on the shared listeners cannot set, and whether its test gate's requests
+    reach its own test rule."""
+    errors = [
+        f"{key}: belongs to the shared load balancer (set it in the runtime stack); a service on "
+        f"the shared listeners has no load balancer of its own, remove it"
+        for key, attribute in _OWN_LOAD_BALANCER_SETTINGS
+        if getattr(a, attribute)
+    ]
+    if a.test_gate_enabled and a.path_patterns:
+        errors.extend(
+            f"testGatePaths: the test gate would request {path!r}, which pathPatterns "
+            f"{list(a.path_patterns)} do not route to this service; list paths they match"
+            for path in routed_paths(a.gate_paths, a.path_patterns)
+            if not path_matches(path, a.path_patterns)
+        )
+    return errors
 
 
 def listener_rule_errors(a: BlueGreenServiceArgs, *, on_shared_listeners: bool) -> list[str]:

@@ -14,6 +14,8 @@ Every underlying resource is exposed as an attribute (the escape hatches).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_aws as aws
 
@@ -23,7 +25,8 @@ from components.args import BlueGreenServiceArgs, tags_for
 from components.ecs_service import EcsService, ServiceRelease, create_ecs_service
 from components.flow_logs import create_flow_logs
 from components.image import create_image
-from components.load_balancer import create_load_balancer
+from components.listener_rules import ListenerRules, create_listener_rules, routed_paths
+from components.load_balancer import LoadBalancer, create_load_balancer
 from components.log_encryption import create_log_key
 from components.network import create_network
 from components.release.codedeploy.controller import (
@@ -36,11 +39,25 @@ from components.release.ecs.controller import (
     create_ecs_controller,
 )
 from components.security_groups import allow_test_traffic_from, create_security_groups
+from components.shared_routing import SharedRouting, create_shared_routing
 from components.task_definition import create_task_definition
 from components.test_traffic_gate import TestTrafficGate, TestTrafficGateArgs
 from components.waf import create_waf
 
 TYPE = "ecs-blue-green:index:BlueGreenService"
+
+
+@dataclass
+class _Traffic:
+    """Where the service's traffic arrives: its own load balancer or the shared one."""
+
+    blue: aws.lb.TargetGroup
+    green: aws.lb.TargetGroup
+    load_balancer_arn: pulumi.Output[str]
+    load_balancer_arn_suffix: pulumi.Output[str]
+    test_listener_port: pulumi.Input[int]
+    listeners: list[pulumi.Resource]
+    """What attaches the target groups to listeners (ECS registers tasks only after that)."""
 
 
 class BlueGreenService(pulumi.ComponentResource):
@@ -113,19 +130,10 @@ class BlueGreenService(pulumi.ComponentResource):
             if args.access_logs_enabled
             else None
         )
-        self.load_balancer = create_load_balancer(
-            name,
-            args,
-            vpc_id=self.network.vpc_id,
-            subnet_ids=self.network.load_balancer_subnet_ids,
-            security_group_id=self.security_groups.load_balancer.id,
-            tags=tags,
-            parent=self,
-            access_logs=self.access_logs,
-        )
-        lb = self.load_balancer
+        traffic = self._route_traffic(name, args, tags)
+        # validate() refuses WAF on the shared load balancer: the runtime stack owns it.
         self.waf = (
-            create_waf(name, load_balancer_arn=lb.load_balancer.arn, tags=tags, parent=self)
+            create_waf(name, load_balancer_arn=traffic.load_balancer_arn, tags=tags, parent=self)
             if args.waf_enabled
             else None
         )
@@ -140,12 +148,20 @@ class BlueGreenService(pulumi.ComponentResource):
             kms_key_id=log_key_arn,
         )
         alarms_per_group = (
-            create_target_group_alarms(name, args, lb, tags, self) if args.alarms_enabled else []
+            create_target_group_alarms(
+                name,
+                args,
+                load_balancer_arn_suffix=traffic.load_balancer_arn_suffix,
+                blue=traffic.blue,
+                green=traffic.green,
+                tags=tags,
+                parent=self,
+            )
+            if args.alarms_enabled
+            else []
         )
         self.alarms = [alarm for group in alarms_per_group for alarm in group.alarms]
         task_definition_arn = self.task_definition.task_definition.arn
-        # The target group must be attached to a listener before ECS can register tasks.
-        listeners: list[pulumi.Resource] = [lb.production_listener, lb.test_listener]
 
         def service(
             depends_on: list[pulumi.Resource], release: ServiceRelease | None = None
@@ -155,7 +171,7 @@ class BlueGreenService(pulumi.ComponentResource):
                 args,
                 task_definition_arn=task_definition_arn,
                 container_name=self.task_definition.container_name,
-                target_group_arn=lb.blue.arn,
+                target_group_arn=traffic.blue.arn,
                 subnet_ids=self.network.task_subnet_ids,
                 security_group_id=self.security_groups.tasks.id,
                 assign_public_ip=self.network.assign_public_ip,
@@ -165,11 +181,21 @@ class BlueGreenService(pulumi.ComponentResource):
                 release=release,
             )
 
-        self.test_gate = self._test_gate(name, args, tags, log_key_arn)
+        self.test_gate = self._test_gate(
+            name,
+            args,
+            tags,
+            log_key_arn,
+            load_balancer_arn=traffic.load_balancer_arn,
+            test_listener_port=traffic.test_listener_port,
+        )
         self.codedeploy_controller: CodeDeployController | None = None
         self.ecs_controller: EcsController | None = None
         if args.deployment_controller == "CODE_DEPLOY":
-            self.ecs = service(listeners)
+            # validate(): CODE_DEPLOY never routes through the shared listeners.
+            assert self.load_balancer is not None
+            lb = self.load_balancer
+            self.ecs = service(traffic.listeners)
             self.codedeploy_controller = create_codedeploy_controller(
                 name,
                 args,
@@ -199,14 +225,16 @@ class BlueGreenService(pulumi.ComponentResource):
             self.ecs_controller = create_ecs_controller(
                 name,
                 args,
-                lb=lb,
+                rules=self._listener_rules(name, traffic, tags),
+                alternate_target_group_arn=traffic.green.arn,
                 alarm_names=alarm_names(self.alarms),
                 test_gate_arn=self.test_gate.function_arn if self.test_gate else None,
                 tags=tags,
                 parent=self,
             )
             self.ecs = service(
-                listeners + self.ecs_controller.service_depends_on, self.ecs_controller.release
+                traffic.listeners + self.ecs_controller.service_depends_on,
+                self.ecs_controller.release,
             )
             self.release_check = create_deployment_check(
                 name,
@@ -221,8 +249,6 @@ class BlueGreenService(pulumi.ComponentResource):
             # ECS-native releases publish their state changes to EventBridge, not to a topic.
             self.release_events_topic_arn = pulumi.Output.from_input(None)
 
-        self.url = lb.url
-        self.test_url = lb.test_url
         self.repository_url = self.image.repository_url
         self.image_uri = self.image.image_uri
         self.cluster_name = self.ecs.cluster_name
@@ -242,25 +268,94 @@ class BlueGreenService(pulumi.ComponentResource):
             }
         )
 
+    def _route_traffic(
+        self, name: str, args: BlueGreenServiceArgs, tags: dict[str, str]
+    ) -> _Traffic:
+        """Under the ECS controller on a shared runtime: target groups and rules on the
+        runtime's listeners (components/shared_routing.py); otherwise a load balancer of its
+        own. Sets `load_balancer` or `shared_routing`, `url` and `test_url`."""
+        self.load_balancer: LoadBalancer | None = None
+        self.shared_routing: SharedRouting | None = None
+        if args.uses_shared_listeners and args.shared_runtime is not None:
+            runtime = args.shared_runtime
+            routing = self.shared_routing = create_shared_routing(
+                name, args, runtime, vpc_id=self.network.vpc_id, tags=tags, parent=self
+            )
+            self.url, self.test_url = routing.url, routing.test_url
+            return _Traffic(
+                routing.blue,
+                routing.green,
+                pulumi.Output.from_input(runtime.load_balancer_arn),
+                pulumi.Output.from_input(runtime.load_balancer_arn_suffix),
+                routing.test_listener_port,
+                # The target groups are attached to the shared listeners through the rules.
+                [routing.rules.production, routing.rules.test],
+            )
+        lb = self.load_balancer = create_load_balancer(
+            name,
+            args,
+            vpc_id=self.network.vpc_id,
+            subnet_ids=self.network.load_balancer_subnet_ids,
+            security_group_id=self.security_groups.load_balancer_id,
+            tags=tags,
+            parent=self,
+            access_logs=self.access_logs,
+        )
+        self.url, self.test_url = lb.url, lb.test_url
+        return _Traffic(
+            lb.blue,
+            lb.green,
+            lb.load_balancer.arn,
+            lb.load_balancer.arn_suffix,
+            args.test_listener_port,
+            # The target group must be attached to a listener before ECS can register tasks.
+            [lb.production_listener, lb.test_listener],
+        )
+
+    def _listener_rules(self, name: str, traffic: _Traffic, tags: dict[str, str]) -> ListenerRules:
+        """The rules ECS shifts: the shared routing's, or rules matching everything on the
+        service's own listeners."""
+        if self.shared_routing is not None:
+            return self.shared_routing.rules
+        assert self.load_balancer is not None  # one of the two always exists
+        return create_listener_rules(
+            name,
+            production_listener_arn=self.load_balancer.production_listener.arn,
+            test_listener_arn=self.load_balancer.test_listener.arn,
+            blue_target_group_arn=traffic.blue.arn,
+            green_target_group_arn=traffic.green.arn,
+            tags=tags,
+            parent=self,
+        )
+
     def _test_gate(
         self,
         name: str,
         args: BlueGreenServiceArgs,
         tags: dict[str, str],
         log_key_arn: pulumi.Input[str] | None,
+        *,
+        load_balancer_arn: pulumi.Input[str],
+        test_listener_port: pulumi.Input[int],
     ) -> TestTrafficGate | None:
-        """The test-traffic gate and the ALB rule that admits its probe; None when disabled."""
+        """The test-traffic gate and the ALB rule that admits its probe; None when disabled.
+        On the shared test listener its requests carry the service's host and paths, so the
+        listener picks this service's test rule."""
         if not args.test_gate_enabled:
             return None
+        routing = self.shared_routing
         gate = TestTrafficGate(
             f"{name}-test-gate",
             TestTrafficGateArgs(
                 vpc_id=self.network.vpc_id,
                 subnet_ids=self.network.task_subnet_ids,
-                load_balancer_arn=self.load_balancer.load_balancer.arn,
-                test_listener_port=args.test_listener_port,
-                load_balancer_security_group_id=self.security_groups.load_balancer.id,
-                paths=args.gate_paths,
+                load_balancer_arn=load_balancer_arn,
+                test_listener_port=test_listener_port,
+                load_balancer_security_group_id=self.security_groups.load_balancer_id,
+                paths=routed_paths(args.gate_paths, args.path_patterns)
+                if routing
+                else args.gate_paths,
+                host_header=routing.gate_host if routing else None,
                 log_retention_days=args.log_retention_days,
                 kms_key_id=log_key_arn,
                 permissions_boundary=args.permissions_boundary_arn,
@@ -270,6 +365,6 @@ class BlueGreenService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         allow_test_traffic_from(
-            name, self.security_groups, gate.probe_security_group_id, args.test_listener_port
+            name, self.security_groups, gate.probe_security_group_id, test_listener_port
         )
         return gate

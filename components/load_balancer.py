@@ -4,7 +4,7 @@ The listeners' default actions depend on the release controller:
 
 - CODE_DEPLOY: they forward to blue, and CodeDeploy swaps their target groups on every release,
   so they ignore changes to `defaultActions`: the next `pulumi up` must not swap them back.
-- ECS: ECS-native blue/green shifts listener *rules* (components/release/ecs/listener_rules.py),
+- ECS: ECS-native blue/green shifts listener *rules* (components/listener_rules.py),
   so the default actions only answer requests no rule matches (a fixed 404) and keep full
   drift detection.
 

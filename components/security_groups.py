@@ -22,8 +22,11 @@ ANY_PORT = (0, 65535)
 
 @dataclass
 class SecurityGroups:
-    load_balancer: aws.ec2.SecurityGroup
+    load_balancer: aws.ec2.SecurityGroup | None
+    """The service's own load balancer's group; None on the shared listeners."""
     tasks: aws.ec2.SecurityGroup
+    load_balancer_id: pulumi.Output[str]
+    """The group of the load balancer in front of the tasks: its own, or the runtime's."""
 
 
 def _ipv4(cidr: str) -> str | None:
@@ -41,6 +44,15 @@ def create_security_groups(
     tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> SecurityGroups:
+    if args.uses_shared_listeners and args.shared_runtime is not None:
+        return _attach_to_shared_load_balancer(
+            name,
+            args,
+            vpc_id,
+            load_balancer_security_group_id=args.shared_runtime.load_balancer_security_group_id,
+            tags=tags,
+            parent=parent,
+        )
     child = pulumi.ResourceOptions(parent=parent)
     alb = aws.ec2.SecurityGroup(
         f"{name}-alb-sg", vpc_id=vpc_id, description=f"{name}: load balancer", tags=tags, opts=child
@@ -70,6 +82,15 @@ def create_security_groups(
         description="to tasks",
         opts=alb_child,
     )
+    _allow_tasks_traffic(name, tasks, alb.id)
+    return SecurityGroups(alb, tasks, alb.id)
+
+
+def _allow_tasks_traffic(
+    name: str,
+    tasks: aws.ec2.SecurityGroup,
+    load_balancer_security_group_id: pulumi.Input[str],
+) -> None:
     tasks_child = pulumi.ResourceOptions(parent=tasks)
     aws.vpc.SecurityGroupIngressRule(
         f"{name}-tasks-in-alb",
@@ -77,7 +98,7 @@ def create_security_groups(
         ip_protocol="tcp",
         from_port=ANY_PORT[0],
         to_port=ANY_PORT[1],
-        referenced_security_group_id=alb.id,
+        referenced_security_group_id=load_balancer_security_group_id,
         description="from the load balancer only",
         opts=tasks_child,
     )
@@ -90,7 +111,41 @@ def create_security_groups(
         description="image pulls, logs",
         opts=tasks_child,
     )
-    return SecurityGroups(alb, tasks)
+
+
+def _attach_to_shared_load_balancer(
+    name: str,
+    args: BlueGreenServiceArgs,
+    vpc_id: pulumi.Input[str],
+    *,
+    load_balancer_security_group_id: pulumi.Input[str],
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> SecurityGroups:
+    """The tasks' group behind the runtime's load balancer. The runtime's group has no egress
+    of its own, so each service opens it to its own tasks' group: standalone rules named after
+    the service, which never touch another service's rules on the same group."""
+    tasks = aws.ec2.SecurityGroup(
+        f"{name}-tasks-sg",
+        vpc_id=vpc_id,
+        description=f"{name}: tasks",
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.vpc.SecurityGroupEgressRule(
+        f"{name}-alb-out-tasks",
+        security_group_id=load_balancer_security_group_id,
+        ip_protocol="tcp",
+        # Any port, as on an own load balancer: a containerPort change keeps blue reachable.
+        from_port=ANY_PORT[0],
+        to_port=ANY_PORT[1],
+        referenced_security_group_id=tasks.id,
+        description=f"to the tasks of {name}",
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=tasks),
+    )
+    _allow_tasks_traffic(name, tasks, load_balancer_security_group_id)
+    return SecurityGroups(None, tasks, pulumi.Output.from_input(load_balancer_security_group_id))
 
 
 def allow_listener_ingress(
@@ -136,20 +191,21 @@ def allow_test_traffic_from(
     name: str,
     groups: SecurityGroups,
     source_security_group_id: pulumi.Input[str],
-    port: int,
+    port: pulumi.Input[int],
 ) -> aws.vpc.SecurityGroupIngressRule:
-    """Opens the test port to one security group (the test gate's probe).
+    """Opens the test port to one security group (the test gate's probe); on the shared load
+    balancer a rule of the service's own, beside every other service's.
 
     This matches only traffic to the ALB's private addresses: an internet-facing ALB's DNS
     name resolves to public ones, where a group reference never matches.
     """
     return aws.vpc.SecurityGroupIngressRule(
         f"{name}-alb-in-test-gate",
-        security_group_id=groups.load_balancer.id,
+        security_group_id=groups.load_balancer_id,
         ip_protocol="tcp",
         from_port=port,
         to_port=port,
         referenced_security_group_id=source_security_group_id,
         description="test listener from the test gate",
-        opts=pulumi.ResourceOptions(parent=groups.load_balancer),
+        opts=pulumi.ResourceOptions(parent=groups.load_balancer or groups.tasks),
     )

@@ -19,7 +19,7 @@ import pulumi
 import yaml
 
 from components.args import AutoscalingArgs, BlueGreenServiceArgs
-from components.runtime_ref import from_stack_reference
+from components.runtime_ref import OUTPUT_FIELDS, SharedRuntimeRef, from_stack_reference
 
 PROJECT = "ecs-blue-green"
 IMAGE_URI_ENV = "ECS_BLUE_GREEN_IMAGE_URI"
@@ -199,11 +199,20 @@ def attach_shared_runtime(
     args: BlueGreenServiceArgs, values: Mapping[str, Any]
 ) -> BlueGreenServiceArgs:
     """`args` on the runtime named by `sharedStack` (read through a stack reference), if any.
-    Needs the Pulumi runtime; call it after `args_from_values`, which checks the name."""
+    Needs the Pulumi runtime; call it after `args_from_values`, which checks the name.
+
+    The settings are validated as attached before the stack reference is registered, so a bad
+    one (say, no host header on the shared listeners) is refused with nothing registered."""
     stack = _shared_stack(values)
     if stack is None:
         return args
+    name = _check_kind("serviceName", values.get("serviceName", DEFAULT_SERVICE_NAME), str)
+    dataclasses.replace(args, shared_runtime=_NOT_YET_READ).validate(name)
     return dataclasses.replace(args, shared_runtime=from_stack_reference(stack))
+
+
+#: Stands in for a runtime during validation, which looks only at whether there is one.
+_NOT_YET_READ = SharedRuntimeRef(**dict.fromkeys(OUTPUT_FIELDS.values(), ""))
 
 
 def read_pulumi_config(

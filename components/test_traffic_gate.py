@@ -70,12 +70,17 @@ class TestTrafficGateArgs:
     ALB's (the tasks' subnets do)."""
     load_balancer_arn: pulumi.Input[str]
     """The Application Load Balancer with the test listener."""
-    test_listener_port: int
-    """The test listener's port, e.g. 8080."""
+    test_listener_port: pulumi.Input[int]
+    """The test listener's port, e.g. 8080; an output when read from a shared runtime's
+    listener (validated here when it is a plain number)."""
     load_balancer_security_group_id: pulumi.Input[str]
     """The ALB's security group: the probe's only egress is to it, on the test port."""
     paths: Sequence[str] = ("/health",)
     """Paths that must answer 2xx on every ALB address. Default: the health path."""
+    host_header: str | None = None
+    """`Host` header of every request, so a shared test listener routes it to this service's
+    test rule (host-header condition). Default None: the address requested, as before, which
+    the service's own test listener routes whatever the host."""
     attempts: int = 6
     """Rounds of requests before giving up. Default 6: about 30 s of retries, which covers the
     seconds a new listener rule or target needs to answer, and no more."""
@@ -105,7 +110,10 @@ class TestTrafficGateArgs:
             if not bounds[0] <= value <= bounds[1]:
                 errors.append(f"{key}: {value} is outside {bounds[0]}..{bounds[1]}")
 
-        in_range("test_listener_port", self.test_listener_port, (1, 65535))
+        if isinstance(self.test_listener_port, int):
+            in_range("test_listener_port", self.test_listener_port, (1, 65535))
+        if self.host_header is not None and not self.host_header.strip():
+            errors.append("host_header: must be a host name, or None")
         in_range("attempts", self.attempts, ATTEMPTS_RANGE)
         in_range("interval_seconds", self.interval_seconds, INTERVAL_SECONDS_RANGE)
         in_range("timeout_seconds", self.timeout_seconds, TIMEOUT_SECONDS_RANGE)
@@ -317,8 +325,12 @@ class TestTrafficGate(pulumi.ComponentResource):
                     "PROBE_FUNCTION": self.probe_function.arn,
                     "PROBE_TIMEOUT_SECONDS": str(args.probe_timeout_seconds),
                     "LOAD_BALANCER_ARN": args.load_balancer_arn,
-                    "TEST_LISTENER_PORT": str(args.test_listener_port),
+                    "TEST_LISTENER_PORT": pulumi.Output.from_input(args.test_listener_port).apply(
+                        str
+                    ),
                     "PATHS": json.dumps(list(args.paths)),
+                    # Only when set: existing gates keep their environment unchanged.
+                    **({"HOST_HEADER": args.host_header} if args.host_header else {}),
                     "ATTEMPTS": str(args.attempts),
                     "INTERVAL_SECONDS": str(args.interval_seconds),
                     "TIMEOUT_SECONDS": str(args.timeout_seconds),

@@ -29,7 +29,8 @@ from typing import Any
 import pulumi
 
 from components.release.codedeploy.release import RELEASE_KEYS
-from tests.harness import ROOT, Registration, StackRun, run_main, stack_config
+from tests.harness import ROOT, Registration, StackMocks, StackRun, run_main, stack_config
+from tests.runtime.support import SHARED_STACK, mocks_with_runtime, runtime_outputs
 
 PROJECT = "ecs-blue-green"
 FORCE_NEW_FILE = ROOT / "tests" / "data" / "provider_force_new.json"
@@ -45,6 +46,14 @@ EXISTING_VPC = {
     "vpcId": "vpc-0abc",
     "publicSubnetIds": ["subnet-0a", "subnet-0b"],
     "privateSubnetIds": ["subnet-1a", "subnet-1b"],
+}
+
+#: An ECS-controlled service on the shared runtime's listeners, routed by host.
+ATTACHED = {
+    "sharedStack": SHARED_STACK,
+    "deploymentController": "ECS",
+    "hostHeaders": ["api.example.com"],
+    "imageUri": IMAGE,
 }
 
 #: The release resource: its inputs change exactly when CodeDeploy must deploy.
@@ -145,10 +154,10 @@ CHANGES: tuple[Change, ...] = (
     Change("flowLogsRetentionDays", 60, also={"flowLogsEnabled": True}),
     Change("wafEnabled", True),
     Change("permissionsBoundaryArn", "arn:aws:iam::123456789012:policy/deploy-boundary"),
-    Change("sharedStack", "acme/runtime/dev"),
-    Change("hostHeaders", ["api.example.com"]),
-    Change("pathPatterns", ["/api/*"]),
-    Change("listenerRulePriority", 100),
+    Change("sharedStack", SHARED_STACK),
+    Change("hostHeaders", ["shop.example.com"], also=ATTACHED),
+    Change("pathPatterns", ["/api/*"], also=ATTACHED),
+    Change("listenerRulePriority", 100, also=ATTACHED),
     Change("appVersion", "v2"),
     Change("failHealthCheck", True),
     Change("releaseWaitForCompletion", True),
@@ -282,6 +291,11 @@ def measure(changes: tuple[Change, ...] = CHANGES) -> list[Row]:
         gc.enable()
 
 
+def _mocks() -> StackMocks:
+    """Every run can see the runtime stack (rows attached to it read it; others ignore it)."""
+    return mocks_with_runtime(runtime_outputs())
+
+
 def _measure(changes: tuple[Change, ...]) -> list[Row]:
     rules = load_force_new()
     baselines: dict[str, StackRun] = {}
@@ -289,11 +303,14 @@ def _measure(changes: tuple[Change, ...]) -> list[Row]:
     for change in changes:
         base_key = json.dumps(dict(change.also), sort_keys=True)
         if base_key not in baselines:
-            baselines[base_key] = run_main(_config(change, changed=False))
+            baselines[base_key] = run_main(_config(change, changed=False), mocks=_mocks())
         before = baselines[base_key]
         previous = {"identity": before.outputs["identity"]}
         after = run_main(
-            _config(change, changed=True), raise_errors=False, previous_outputs=previous
+            _config(change, changed=True),
+            raise_errors=False,
+            mocks=_mocks(),
+            previous_outputs=previous,
         )
         if after.error is not None:
             rows.append(Row(change, refusal=str(after.error).splitlines()[-1].strip(" -")))

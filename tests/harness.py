@@ -91,14 +91,16 @@ class StackMocks(pulumi.runtime.Mocks):
     last outputs through one (components.identity_guard); empty is a new stack.
     """
 
-    #: Class default, so subclasses with their own __init__ read a new stack.
-    previous_outputs: Mapping[str, Any] = MappingProxyType({})
-
-    def __init__(self, previous_outputs: Mapping[str, Any] | None = None) -> None:
-        self.previous_outputs = dict(previous_outputs or {})
-
     stack_outputs: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
     """Outputs of the stacks a `pulumi.StackReference` may name, by stack name."""
+    listeners: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
+    """Listeners of other stacks (a runtime's) that `aws.lb.getListener` finds, by ARN."""
+
+    def __init__(self, previous_outputs: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
+        self.previous_outputs = dict(previous_outputs or {})
+        self.created_listeners: dict[str, dict[str, Any]] = {}
+        """Listeners the program created, by ARN: `aws.lb.getListener` finds them too."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if args.typ == "pulumi:pulumi:StackReference":
@@ -150,6 +152,8 @@ class StackMocks(pulumi.runtime.Mocks):
         state.update(computed)
         state.setdefault("arn", _arn(args.typ.split(":")[1].split("/")[0], name))
         state.setdefault("id", f"{name}-id")
+        if args.typ == "aws:lb/listener:Listener":
+            self.created_listeners[state["arn"]] = state
         return f"{name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
@@ -172,6 +176,9 @@ class StackMocks(pulumi.runtime.Mocks):
                 "dnsSuffix": "amazonaws.com",
             },
         }
+        if args.token == "aws:lb/getListener:getListener":
+            arn = args.args["arn"]
+            return dict(self.listeners.get(arn) or self.created_listeners[arn])
         return results.get(args.token, {})
 
 

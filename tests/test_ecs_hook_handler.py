@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -112,3 +115,47 @@ def test_broken_settings_fail_the_hook_instead_of_raising(
 def test_rounds_come_from_hook_details(details: Any, rounds: int) -> None:
     event = dict(EVENT) if details is None else EVENT | {"hookDetails": details}
     assert ecs_hook.rounds_done(event) == rounds
+
+
+# --- on the shared test listener ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shared_listener() -> Iterator[int]:
+    """Stands in for the runtime's test listener: it answers by `Host` as the service's test
+    rule (host-header condition) would, and 404 like its default action for any other host."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            routed = self.headers.get("Host") == "orders.example.com" and self.path == "/health"
+            self.send_response(200 if routed else 404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_on_the_shared_test_listener_the_gate_sends_the_service_host(
+    gate_aws: GateAws, shared_listener: int
+) -> None:
+    env = _env(shared_listener) | {"HOST_HEADER": "orders.example.com"}
+    settings = gate.Settings.from_env(env)
+    assert settings.probe_event(["10.0.1.10"])["host"] == "orders.example.com"
+    _round(gate_aws, settings)
+    assert _run(gate_aws, settings, EVENT) == {"hookStatus": "SUCCEEDED"}
+
+
+def test_without_the_host_the_shared_listener_answers_its_default_404(
+    shared_listener: int,
+) -> None:
+    settings = gate.Settings.from_env(_env(shared_listener))
+    assert "host" not in settings.probe_event(["127.0.0.1"])
+    assert probe.handler(settings.probe_event(["127.0.0.1"]), None)["passed"] is False

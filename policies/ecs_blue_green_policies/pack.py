@@ -11,6 +11,7 @@ from ecs_blue_green_policies import (
     listener_rule,
     load_balancer,
     service_deployment_group,
+    service_listener_rules,
     target_group,
     task_definition,
     test_listener,
@@ -37,6 +38,7 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     task_definition.CONTAINER_LOGGING,
     load_balancer.DROP_INVALID_HEADERS,
     listener_rule.RULE,
+    service_listener_rules.RULE,
 )
 
 

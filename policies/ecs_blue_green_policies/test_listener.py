@@ -1,7 +1,13 @@
-"""Stack rule: no world-open ingress on the port of a CodeDeploy test listener.
+"""Stack rule: no world-open ingress on the port of a test listener (CodeDeploy or ECS).
 
-During a CodeDeploy blue/green deployment the test listener serves the new (green) version
-before it has been approved; it is meant for the team's tests, not for the internet.
+During a blue/green deployment the test listener serves the new (green) version before it has
+been approved; it is meant for the team's tests, not for the internet.
+
+ECS-native blue/green services name a test listener *rule*
+(`loadBalancers[].advancedConfiguration.testListenerRule`); the rule found by its ARN output
+leads to its listener. A service attached to a shared runtime has its rules in its own stack
+and the listener in the runtime's: the listener is then not in the stack and nothing is judged
+here (the runtime stack's security groups are judged where they live).
 
 Finding the test listener: a deployment group's `testTrafficRoute.listenerArns` names it. When
 those ARNs are known, listeners are matched by ARN (`arn` / `listenerArn`). While they are
@@ -174,12 +180,35 @@ def _test_listeners(
             yield candidates, len(candidates) == 1
 
 
+def _ecs_test_listeners(stack: Stack) -> Iterator[tuple[PolicyResource, PolicyResource]]:
+    """(service, test listener) for ECS services whose test rule and its listener are in the
+    stack."""
+    for service in stack.of_type(types.ECS_SERVICE):
+        for entry in get(stack.view(service).props, "loadBalancers") or []:
+            arn = get(entry, "advancedConfiguration", "testListenerRule")
+            if not isinstance(arn, str) or not arn:
+                continue
+            for rule in stack.by_id(types.LISTENER_RULE, ("arn", "ruleArn"), arn):
+                for listener in stack.references(rule, "listenerArn", types.LISTENER, LISTENER_ARN):
+                    yield service, listener
+
+
 def check(stack: Stack, config: Config) -> Iterator[Finding]:
     world = config[WORLD_OPEN_CIDRS.name]
     groups = stack.of_type(types.DEPLOYMENT_GROUP)
-    if not groups:
+    services = list(_ecs_test_listeners(stack))
+    if not groups and not services:
         return
     standalone = _standalone(stack)
+    for service, listener in services:
+        exposure = _exposure(stack, listener, standalone, world)
+        if exposure:
+            yield Finding(
+                stack.view(listener),
+                f"test listener of ECS service {service.name}: {exposure}: remove that ingress or"
+                " narrow it to the testers' CIDRs; the test listener serves the unreleased green"
+                " version",
+            )
     fix = (
         "remove that ingress or narrow it to the testers' CIDRs; the test listener serves the"
         " unapproved green version"
@@ -210,7 +239,8 @@ def check(stack: Stack, config: Config) -> Iterator[Finding]:
 RULE = StackRule(
     RuleInfo(
         "test-listener-not-public",
-        "A CodeDeploy test listener's port should not be open to the internet.",
+        "A test listener's port (CodeDeploy, or an ECS service's test rule) should not be open"
+        " to the internet.",
         EnforcementLevel.ADVISORY,
         "Drop world-open (0.0.0.0/0, ::/0) ingress on the test listener's port from the load"
         " balancer's security groups; allow only the testers' or the VPC's CIDRs.",

@@ -33,6 +33,7 @@ class PlatformMocks(StackMocks):
     """IAM and ECR identifiers shaped as AWS returns them, and a log of what was created."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.created: list[str] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:

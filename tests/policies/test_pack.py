@@ -23,6 +23,7 @@ MANDATORY = {
     "codedeploy-ecs-blue-green",
     "codedeploy-service-has-deployment-group",
     "listener-rule-priority-unique",
+    "ecs-service-listener-rules",
 }
 ADVISORY = {
     "ecs-service-health-check-grace-period",
@@ -40,6 +41,7 @@ STACK_POLICIES = {
     "codedeploy-service-has-deployment-group",
     "test-listener-not-public",
     "listener-rule-priority-unique",
+    "ecs-service-listener-rules",
 }
 ROLLING = ((("deploymentController",), DELETE),)
 

@@ -58,7 +58,23 @@ def runtime_outputs(*, private: bool = True) -> dict[str, Any]:
     return outputs
 
 
-def mocks_with_runtime(outputs: Mapping[str, Any], stack: str = SHARED_STACK) -> StackMocks:
+def runtime_listeners(outputs: Mapping[str, Any], *, https: bool = False) -> dict[str, Any]:
+    """What `aws.lb.getListener` returns for the runtime's two listeners."""
+    production = {"port": 443, "protocol": "HTTPS"} if https else {"port": 80, "protocol": "HTTP"}
+    return {
+        arn: {"arn": arn, "loadBalancerArn": outputs.get("loadBalancerArn"), **shape}
+        for arn, shape in (
+            (outputs.get("productionListenerArn"), production),
+            (outputs.get("testListenerArn"), {"port": 8080, "protocol": "HTTP"}),
+        )
+        if arn
+    }
+
+
+def mocks_with_runtime(
+    outputs: Mapping[str, Any], stack: str = SHARED_STACK, *, https: bool = False
+) -> StackMocks:
     mocks = StackMocks()
     mocks.stack_outputs = {stack: outputs}
+    mocks.listeners = runtime_listeners(outputs, https=https)
     return mocks

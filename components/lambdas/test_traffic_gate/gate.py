@@ -20,7 +20,8 @@ a whole probe run still fits in the time left.
 
 Settings come from the environment, set by `components.test_traffic_gate`:
 PROBE_FUNCTION, PROBE_TIMEOUT_SECONDS, LOAD_BALANCER_ARN, TEST_LISTENER_PORT, PATHS (JSON list),
-ATTEMPTS, INTERVAL_SECONDS, TIMEOUT_SECONDS.
+ATTEMPTS, INTERVAL_SECONDS, TIMEOUT_SECONDS, and optionally HOST_HEADER (the `Host` a shared test
+listener routes to the service's test rule; unset, requests carry the address as before).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class Settings:
     attempts: int
     interval_seconds: float
     timeout_seconds: float
+    host_header: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -78,6 +80,7 @@ class Settings:
             attempts=int(env["ATTEMPTS"]),
             interval_seconds=float(env["INTERVAL_SECONDS"]),
             timeout_seconds=float(env["TIMEOUT_SECONDS"]),
+            host_header=env.get("HOST_HEADER") or None,
         )
 
     def probe_event(self, targets: Sequence[str]) -> dict[str, Any]:
@@ -88,6 +91,7 @@ class Settings:
             "attempts": self.attempts,
             "interval_seconds": self.interval_seconds,
             "timeout_seconds": self.timeout_seconds,
+            **({"host": self.host_header} if self.host_header else {}),
         }
 
 

@@ -6,7 +6,8 @@ group on the test port, so the test listener stays closed to the internet. The p
 AWS API, which matters: without a NAT gateway a VPC Lambda cannot reach one.
 
 Event: {"targets": ["10.0.1.23", ...], "port": 8080, "paths": ["/health"], "attempts": 6,
-        "interval_seconds": 5, "timeout_seconds": 3}
+        "interval_seconds": 5, "timeout_seconds": 3, "host": "orders.example.com"}
+("host" is optional: the `Host` header, so a shared test listener picks the service's rule.)
 Result: {"passed": bool, "attempts_used": n, "checks": [{"target", "path", "status", "error",
          "passed"}, ...]} with the last result of every target/path pair.
 
@@ -57,15 +58,18 @@ class Check:
         return {**asdict(self), "passed": self.passed}
 
 
-def check_once(target: str, port: int, path: str, timeout_seconds: float) -> Check:
-    """One GET of http://target:port/path, done within `timeout_seconds` in all or failed;
-    connection errors become a failed Check."""
+def check_once(
+    target: str, port: int, path: str, timeout_seconds: float, host: str | None = None
+) -> Check:
+    """One GET of http://target:port/path (with `Host: host` when given), done within
+    `timeout_seconds` in all or failed; connection errors become a failed Check."""
     connection = http.client.HTTPConnection(target, port, timeout=timeout_seconds)
     outcome: list[Check] = []
 
     def run() -> None:
         try:
-            connection.request("GET", path, headers={"User-Agent": USER_AGENT})
+            headers = {"User-Agent": USER_AGENT, **({"Host": host} if host else {})}
+            connection.request("GET", path, headers=headers)
             response = connection.getresponse()
             response.read()
             outcome.append(Check(target, path, response.status, None))
@@ -101,9 +105,11 @@ def probe(
     attempts: int,
     interval_seconds: float,
     timeout_seconds: float,
+    host: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
-    """Checks every path on every target, retrying only failing pairs, up to `attempts` rounds."""
+    """Checks every path on every target, retrying only failing pairs, up to `attempts` rounds.
+    `host`: the `Host` header of every request; None sends the target address."""
     if not targets or not paths:
         return {"passed": False, "attempts_used": 0, "checks": [], "error": "nothing to check"}
     results: dict[tuple[str, str], Check] = {}
@@ -112,7 +118,9 @@ def probe(
     with ThreadPoolExecutor(max_workers=min(len(pending), 16)) as pool:
         for used in range(1, attempts + 1):
             checks = list(
-                pool.map(lambda pair: check_once(pair[0], port, pair[1], timeout_seconds), pending)
+                pool.map(
+                    lambda pair: check_once(pair[0], port, pair[1], timeout_seconds, host), pending
+                )
             )
             for check in checks:
                 results[(check.target, check.path)] = check
@@ -137,6 +145,7 @@ def handler(event: dict[str, Any], _context: object) -> dict[str, Any]:
         attempts=int(event["attempts"]),
         interval_seconds=float(event["interval_seconds"]),
         timeout_seconds=float(event["timeout_seconds"]),
+        host=event.get("host"),
     )
     print(json.dumps(result))  # one line in CloudWatch Logs per probe run
     return result

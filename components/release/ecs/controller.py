@@ -14,14 +14,10 @@ import pulumi_aws as aws
 
 from components.args import BlueGreenServiceArgs
 from components.ecs_service import EcsService, ServiceRelease
-from components.load_balancer import LoadBalancer
+from components.listener_rules import ListenerRules
 from components.release.ecs import hooks, lifecycle, strategy
 from components.release.ecs.deployment_check import EcsDeploymentCheck, EcsDeploymentCheckArgs
-from components.release.ecs.listener_rules import (
-    ListenerRules,
-    create_listener_rules,
-    create_load_balancer_role,
-)
+from components.release.ecs.load_balancer_role import create_load_balancer_role
 
 
 @dataclass
@@ -40,21 +36,15 @@ def create_ecs_controller(
     name: str,
     args: BlueGreenServiceArgs,
     *,
-    lb: LoadBalancer,
+    rules: ListenerRules,
+    alternate_target_group_arn: pulumi.Input[str],
     alarm_names: Sequence[pulumi.Input[str]],
     test_gate_arn: pulumi.Input[str] | None,
     tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> EcsController:
-    rules = create_listener_rules(
-        name,
-        production_listener_arn=lb.production_listener.arn,
-        test_listener_arn=lb.test_listener.arn,
-        blue_target_group_arn=lb.blue.arn,
-        green_target_group_arn=lb.green.arn,
-        tags=tags,
-        parent=parent,
-    )
+    """`rules`: the service's production and test rules (`components.listener_rules`), on its
+    own load balancer or on the shared one; `alternate_target_group_arn`: green's group."""
     lb_role, lb_policy = create_load_balancer_role(
         name, tags, parent, args.permissions_boundary_arn
     )
@@ -81,7 +71,7 @@ def create_ecs_controller(
             shift, args.termination_wait_minutes, lifecycle_hooks
         ),
         advanced_configuration={
-            "alternate_target_group_arn": lb.green.arn,
+            "alternate_target_group_arn": alternate_target_group_arn,
             "production_listener_rule": rules.production.arn,
             "test_listener_rule": rules.test.arn,
             "role_arn": lb_role.arn,
