@@ -1,8 +1,7 @@
 """Monthly cost of N services: each with its own runtime, or on one shared runtime.
 
-`python -m components.cost` prints the table; `python -m components.cost --write
-docs/many-services.md` replaces the table between the markers in that file (a test checks it is
-current).
+`python -m components.cost` prints the table; `python -m components.cost --write README.md`
+replaces the table between the markers in that file (a test checks it is current).
 
 Prices: on-demand, US East (N. Virginia), USD, as listed on 2026-11-29 by the AWS pricing pages
 below (cross-checked against the 2026 summaries of vantage.sh and cloudburn.io, as the pages

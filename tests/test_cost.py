@@ -1,4 +1,4 @@
-"""The cost model: its arithmetic by hand, and the table in docs/many-services.md is current."""
+"""The cost model: its arithmetic by hand, and the table in the README is current."""
 
 from __future__ import annotations
 
@@ -47,10 +47,10 @@ def test_sharing_the_load_balancer_pays_from_the_second_service(shape: Shape) ->
 
 
 def test_docs_show_the_current_table() -> None:
-    text = (ROOT / "docs" / "many-services.md").read_text()
+    text = (ROOT / "README.md").read_text()
     assert f"{START}\n{render_table()}\n{END}" in text, (
-        "docs/many-services.md cost table is stale: run "
-        "`python -m components.cost --write docs/many-services.md`"
+        "README cost table is stale: run "
+        "`python -m components.cost --write README.md`"
     )
 
 
