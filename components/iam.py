@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+
+import pulumi
 
 
 def service_trust_policy(service: str) -> str:
@@ -19,4 +22,18 @@ def service_trust_policy(service: str) -> str:
                 }
             ],
         }
+    )
+
+
+def invoke_policy(function_arns: Sequence[pulumi.Input[str]]) -> pulumi.Output[str]:
+    """A policy that may invoke exactly these Lambda functions (a release controller's hooks)."""
+    return pulumi.Output.all(*function_arns).apply(
+        lambda arns: json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arns}
+                ],
+            }
+        )
     )

@@ -49,8 +49,7 @@ def test_sharing_the_load_balancer_pays_from_the_second_service(shape: Shape) ->
 def test_docs_show_the_current_table() -> None:
     text = (ROOT / "README.md").read_text()
     assert f"{START}\n{render_table()}\n{END}" in text, (
-        "README cost table is stale: run "
-        "`python -m components.cost --write README.md`"
+        "README cost table is stale: run `python -m components.cost --write README.md`"
     )
 
 

@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.args import BlueGreenServiceArgs
-from components.iam import service_trust_policy
+from components.iam import invoke_policy, service_trust_policy
 from components.load_balancer import LoadBalancer
 
 CODEDEPLOY_ECS_POLICY = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
@@ -167,15 +167,6 @@ def allow_hook_invocation(
     return aws.iam.RolePolicy(
         f"{name}-codedeploy-hooks",
         role=role.id,
-        policy=pulumi.Output.all(*hook_arns).apply(
-            lambda arns: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arns}
-                    ],
-                }
-            )
-        ),
+        policy=invoke_policy(hook_arns),
         opts=pulumi.ResourceOptions(parent=role),
     )

@@ -13,14 +13,13 @@ pulumi-aws 7.51 argument names: `lifecycle_stages`, `hook_target_arn`, `role_arn
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import service_trust_policy
+from components.iam import invoke_policy, service_trust_policy
 from components.release.ecs import lifecycle
 
 
@@ -43,16 +42,7 @@ def create_hook_role(
     policy = aws.iam.RolePolicy(
         f"{name}-ecs-hook-invoke",
         role=role.id,
-        policy=pulumi.Output.all(*hook_arns).apply(
-            lambda arns: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arns}
-                    ],
-                }
-            )
-        ),
+        policy=invoke_policy(hook_arns),
         opts=pulumi.ResourceOptions(parent=role),
     )
     return role, policy
