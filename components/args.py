@@ -492,6 +492,20 @@ def _controller_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
             f"hooks.{event}: CodeDeploy lifecycle events do not apply with deploymentController "
             f"ECS; use ecsHooks with a stage ({', '.join(lifecycle.STAGES)})"
         )
+    # The CodeDeploy release resource's settings would be silently ignored under ECS.
+    for key, value, instead in (
+        (
+            "releaseWaitForCompletion",
+            a.release_wait_for_completion,
+            "ECS always waits for the bake",
+        ),
+        ("releaseRetry", a.release_retry, "ECS retries on the next `pulumi up` by itself"),
+        ("releaseOverrideAlarms", a.release_override_alarms, "set alarmsEnabled false instead"),
+    ):
+        c.check(
+            not value,
+            f"{key}: only applies with deploymentController CODE_DEPLOY ({instead})",
+        )
     for stage, arn in a.ecs_hooks.items():
         c.check(
             stage in lifecycle.STAGES,

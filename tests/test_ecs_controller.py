@@ -428,3 +428,19 @@ def test_switching_code_deploy_to_ecs_keeps_the_service_and_load_balancer() -> N
         "sigintRollback",
         "waitForSteadyState",
     ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"release_wait_for_completion": True}, "releaseWaitForCompletion: only applies with"),
+        ({"release_retry": "2026-11-29"}, "releaseRetry: only applies with"),
+        ({"release_override_alarms": "INC-1"}, "releaseOverrideAlarms: only applies with"),
+    ],
+)
+def test_codedeploy_release_settings_are_refused_under_ecs(
+    settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        BlueGreenServiceArgs(deployment_controller="ECS", **settings).validate("web")
+    BlueGreenServiceArgs(**settings).validate("web")
