@@ -374,35 +374,14 @@ def _runtime_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
 
 
 def _traffic_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
-    for key, port in (
-        ("containerPort", a.container_port),
-        ("testListenerPort", a.test_listener_port),
-    ):
-        c.in_range(key, port, 1, 65535)
-    reserved = {a.production_port} | ({80} if a.certificate_arn else set())
-    c.check(
-        a.test_listener_port not in reserved,
-        f"testListenerPort: {a.test_listener_port} clashes with the production listener "
-        f"port(s) {sorted(reserved)}; pick another, e.g. 8080",
+    c.in_range("containerPort", a.container_port, 1, 65535)
+    listener_errors(
+        c,
+        certificate_arn=a.certificate_arn,
+        test_listener_port=a.test_listener_port,
+        allowed_cidrs=a.allowed_cidrs,
+        test_listener_cidrs=a.test_listener_cidrs,
     )
-    if a.certificate_arn is not None:
-        c.check(
-            bool(_CERTIFICATE_ARN.match(a.certificate_arn)),
-            f"certificateArn: {a.certificate_arn!r} is not an ACM certificate ARN like "
-            "arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>",
-        )
-    for key, cidrs in (
-        ("allowedCidrs", a.allowed_cidrs),
-        ("testListenerCidrs", a.test_listener_cidrs),
-    ):
-        for cidr in cidrs:
-            c.errors.extend(_cidr_error(key, cidr))
-    c.check(
-        not any(_is_world(c) for c in a.test_listener_cidrs),
-        "testListenerCidrs: must not open the test listener to the world (0.0.0.0/0 or ::/0); "
-        "it serves unreleased versions",
-    )
-    c.check(bool(a.allowed_cidrs), "allowedCidrs: must name at least one CIDR")
     c.in_range("healthCheckIntervalSeconds", a.health_check_interval_seconds, 5, 300)
     c.in_range("healthyThreshold", a.healthy_threshold, 2, 10)
     c.in_range("unhealthyThreshold", a.unhealthy_threshold, 2, 10)
@@ -413,6 +392,40 @@ def _traffic_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
         f"healthCheckIntervalSeconds {a.health_check_interval_seconds}",
     )
     c.in_range("deregistrationDelaySeconds", a.deregistration_delay_seconds, 0, 3600)
+
+
+def listener_errors(
+    c: _Checks,
+    *,
+    certificate_arn: str | None,
+    test_listener_port: int,
+    allowed_cidrs: Sequence[str],
+    test_listener_cidrs: Sequence[str],
+) -> None:
+    """The listener settings a service's own load balancer and a shared runtime's have alike:
+    ports that do not clash, a real certificate, CIDRs, and a test listener never open to all."""
+    c.in_range("testListenerPort", test_listener_port, 1, 65535)
+    reserved = {443, 80} if certificate_arn else {80}
+    c.check(
+        test_listener_port not in reserved,
+        f"testListenerPort: {test_listener_port} clashes with the production listener "
+        f"port(s) {sorted(reserved)}; pick another, e.g. 8080",
+    )
+    if certificate_arn is not None:
+        c.check(
+            bool(_CERTIFICATE_ARN.match(certificate_arn)),
+            f"certificateArn: {certificate_arn!r} is not an ACM certificate ARN like "
+            "arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>",
+        )
+    for key, cidrs in (("allowedCidrs", allowed_cidrs), ("testListenerCidrs", test_listener_cidrs)):
+        for cidr in cidrs:
+            c.errors.extend(_cidr_error(key, cidr))
+    c.check(
+        not any(_is_world(cidr) for cidr in test_listener_cidrs),
+        "testListenerCidrs: must not open the test listener to the world (0.0.0.0/0 or ::/0); "
+        "it serves unreleased versions",
+    )
+    c.check(bool(allowed_cidrs), "allowedCidrs: must name at least one CIDR")
 
 
 def _release_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:

@@ -17,14 +17,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.args import (
-    _CERTIFICATE_ARN,
-    NAT_STRATEGIES,
-    NatStrategy,
-    _Checks,
-    _cidr_error,
-    _is_world,
-)
+from components.args import NAT_STRATEGIES, NatStrategy, _Checks, listener_errors
 from components.ecs_service import create_cluster
 from components.load_balancer import create_alb, create_production_listener
 from components.network import create_vpc
@@ -89,30 +82,12 @@ class SharedRuntimeArgs:
             self.nat_strategy in NAT_STRATEGIES,
             f"natStrategy: {self.nat_strategy!r} is not one of {', '.join(NAT_STRATEGIES)}",
         )
-        c.in_range("testListenerPort", self.test_listener_port, 1, 65535)
-        reserved = {self.production_port} | ({80} if self.certificate_arn else set())
-        c.check(
-            self.test_listener_port not in reserved,
-            f"testListenerPort: {self.test_listener_port} clashes with the production listener "
-            f"port(s) {sorted(reserved)}; pick another, e.g. 8080",
-        )
-        if self.certificate_arn is not None:
-            c.check(
-                bool(_CERTIFICATE_ARN.match(self.certificate_arn)),
-                f"certificateArn: {self.certificate_arn!r} is not an ACM certificate ARN like "
-                "arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>",
-            )
-        c.check(bool(self.allowed_cidrs), "allowedCidrs: must name at least one CIDR")
-        for key, cidrs in (
-            ("allowedCidrs", self.allowed_cidrs),
-            ("testListenerCidrs", self.test_listener_cidrs),
-        ):
-            for cidr in cidrs:
-                c.errors.extend(_cidr_error(key, cidr))
-        c.check(
-            not any(_is_world(cidr) for cidr in self.test_listener_cidrs),
-            "testListenerCidrs: must not open the test listener to the world (0.0.0.0/0 or ::/0); "
-            "it serves unreleased versions",
+        listener_errors(
+            c,
+            certificate_arn=self.certificate_arn,
+            test_listener_port=self.test_listener_port,
+            allowed_cidrs=self.allowed_cidrs,
+            test_listener_cidrs=self.test_listener_cidrs,
         )
         if c.errors:
             raise ValueError(
