@@ -1,8 +1,8 @@
 """Blue/green releases of a containerised service on Amazon ECS, by CodeDeploy or by ECS itself.
 
 `BlueGreenService` is imported lazily: the dynamic provider's process and small tools import
-single submodules (`components.timeline`, `components.release.codedeploy.release`) and should not
-pay for loading every AWS resource type.
+single submodules (`components.stack_config`, `components.release.codedeploy.release`) and should
+not pay for loading every AWS resource type.
 """
 
 from typing import TYPE_CHECKING, Any

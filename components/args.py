@@ -1,6 +1,6 @@
 """The typed inputs of `BlueGreenService`, their defaults, and their validation.
 
-Defaults are chosen for release speed without flapping (see `components.timeline`): a green task
+Defaults are chosen for release speed without flapping (see `tools.docs.timeline`): a green task
 is healthy after 2 checks 10 s apart, blue drains in 30 s, and production traffic moves all at
 once. Every value is checked by `validate()` before the component registers anything, so a bad
 setting never leaves half a stack behind.

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from components.cost import (
+from tests.harness import ROOT
+from tools.docs.cost import (
     DEV,
     END,
     HOURS_PER_MONTH,
@@ -19,7 +20,6 @@ from components.cost import (
     shared_network,
     write_table,
 )
-from tests.harness import ROOT
 
 
 def test_one_dev_service_of_its_own_by_hand() -> None:
@@ -49,7 +49,7 @@ def test_sharing_the_load_balancer_pays_from_the_second_service(shape: Shape) ->
 def test_docs_show_the_current_table() -> None:
     text = (ROOT / "README.md").read_text()
     assert f"{START}\n{render_table()}\n{END}" in text, (
-        "README cost table is stale: run `python -m components.cost --write README.md`"
+        "README cost table is stale: run `python -m tools.docs.cost --write README.md`"
     )
 
 

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from components import docs_tables
-from components.docs_tables import BLOCKS, ROOT, current
+from tools.docs import tables as docs_tables
+from tools.docs.tables import BLOCKS, ROOT, current
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=lambda b: f"{b.path}:{b.name}")
 def test_block_equals_a_fresh_render(block: docs_tables.Block) -> None:
     text = (ROOT / block.path).read_text()
     assert current(text, block.name) == block.render(ROOT), (
-        f"{block.path}: block {block.name} is stale: run `python -m components.docs_tables --write`"
+        f"{block.path}: block {block.name} is stale: run `python -m tools.docs.tables --write`"
     )
 
 
@@ -64,3 +65,35 @@ def test_check_finds_a_changed_source_and_write_repairs_it(tmp_path: Path) -> No
 def test_missing_markers_are_an_error() -> None:
     with pytest.raises(ValueError, match="no `<!-- generated: config-keys -->`"):
         current("# Configuration\n", "config-keys")
+
+
+def test_the_product_does_not_import_docs_tooling() -> None:
+    """What the package ships (the program, components/, the pack, the platform) runs without
+    `tools/`: docs tooling may read the product, never the other way round."""
+    shipped = [ROOT / "__main__.py", *(ROOT / "components").rglob("*.py")]
+    shipped += [*(ROOT / "policies").rglob("*.py"), *(ROOT / "platform").rglob("*.py")]
+    importers = [
+        str(path.relative_to(ROOT))
+        for path in shipped
+        if "venv" not in path.parts and _imports_tools(path.read_text())
+    ]
+    assert importers == []
+
+
+def _imports_tools(source: str) -> bool:
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = [node.module or ""]
+        else:
+            continue
+        if any(module.split(".")[0] == "tools" for module in modules):
+            return True
+    return False
+
+
+def test_the_import_check_sees_an_import_of_tools() -> None:
+    assert _imports_tools("from tools.docs.timeline import release_timeline\n")
+    assert _imports_tools("import tools.docs.cost\n")
+    assert not _imports_tools("from components.args import BlueGreenServiceArgs\n")

@@ -17,8 +17,8 @@ from components.stack_config import (
     args_from_values,
     values_from_stack_file,
 )
-from components.timeline import controller_milestones, release_timeline, render_stack_file
 from components.traffic_shift import PREDEFINED, parse_traffic_shift
+from tools.docs.timeline import controller_milestones, release_timeline, render_stack_file
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILE = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())

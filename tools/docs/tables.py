@@ -3,8 +3,8 @@
 A generated block sits between `<!-- generated: NAME -->` and `<!-- end generated -->` in a
 Markdown file; everything outside the markers is written by hand.
 
-    python -m components.docs_tables --write   # regenerate every block in place
-    python -m components.docs_tables --check   # exit 1 naming each stale block (the tests do this)
+    python -m tools.docs.tables --write   # regenerate every block in place
+    python -m tools.docs.tables --check   # exit 1 naming each stale block (the tests do this)
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
-from components.timeline import render_stack_file
+from tools.docs.timeline import render_stack_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 END = "<!-- end generated -->"
 
 
@@ -56,7 +56,7 @@ def config_keys(root: Path) -> str:
 
 
 def timeline(root: Path) -> str:
-    """The release timeline of every shipped stack file (`components.timeline`)."""
+    """The release timeline of every shipped stack file (`tools.docs.timeline`)."""
     return "\n\n".join(render_stack_file(path) for path in sorted(root.glob("Pulumi.*.yaml")))
 
 
@@ -119,7 +119,7 @@ def write(root: Path = ROOT) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m components.docs_tables", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.docs.tables", description=__doc__)
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", action="store_true", help="regenerate every block in place")
     mode.add_argument("--check", action="store_true", help="exit 1 if any block is stale")
@@ -130,7 +130,7 @@ def main(argv: list[str]) -> int:
         return 0
     outdated = stale()
     for name in outdated:
-        print(f"stale: {name} (run `python -m components.docs_tables --write`)", file=sys.stderr)
+        print(f"stale: {name} (run `python -m tools.docs.tables --write`)", file=sys.stderr)
     return 1 if outdated else 0
 
 

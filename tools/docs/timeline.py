@@ -1,7 +1,7 @@
 """A release's critical path, computed from the settings that set it, for both controllers.
 
 Clock zero is "green tasks are running" (image pull and container start depend on the image,
-not on this configuration). `python -m components.timeline` prints the tables docs/releases.md shows
+not on this configuration). `python -m tools.docs.timeline` prints the tables docs/releases.md shows
 for each stack file: the phases, then the three moments that differ by release controller, side
 by side, whichever controller the stack uses:
 
@@ -146,7 +146,7 @@ def render_stack_file(path: Path) -> str:
 
 
 def main(paths: list[str]) -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     files = [Path(p) for p in paths] or sorted(root.glob("Pulumi.*.yaml"))
     print("\n\n".join(render_stack_file(path) for path in files))
 

@@ -1,6 +1,6 @@
 """Monthly cost of N services: each with its own runtime, or on one shared runtime.
 
-`python -m components.cost` prints the table; `python -m components.cost --write README.md`
+`python -m tools.docs.cost` prints the table; `python -m tools.docs.cost --write README.md`
 replaces the table between the markers in that file (a test checks it is current).
 
 Prices: on-demand, US East (N. Virginia), USD, as listed on 2026-11-29 by the AWS pricing pages

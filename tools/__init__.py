@@ -1,0 +1,1 @@
+"""Tooling for this repository that the product does not ship (see `tools.docs`)."""
