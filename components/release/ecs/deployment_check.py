@@ -4,10 +4,10 @@ With `wait_for_steady_state` the service update waits for the ECS service deploy
 the provider then fails on a rolled-back deployment depends on its version: the
 terraform-provider-aws `internal/service/ecs/service.go` read for this change
 (`findDeploymentStatus`) turns ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED and STOPPED into an error,
-and FIELD-NOTES records that a later version treats a rollback as normal. A rolled-back release
-must exit non-zero whatever the bridged version does, so this resource, ordered after the
-service, reads the deployment of the task definition the service was just given and fails with
-ECS's status reason when it did not succeed.
+and a later version's tests in the same repository treat a rollback as a normal end. A
+rolled-back release must exit non-zero whatever the bridged version does, so this resource,
+ordered after the service, reads the deployment of the task definition the service was just
+given and fails with ECS's status reason when it did not succeed.
 
 Calls: ListServiceDeployments, DescribeServiceDeployments, DescribeServiceRevisions (ECS API
 2014-11-13). Error codes handled are those botocore's ECS model lists for them.

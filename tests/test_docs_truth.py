@@ -1,0 +1,185 @@
+"""What the README and docs/ name exists, and every `aws ...` command in them parses.
+
+Each check has a test that feeds it the kind of mistake it exists for (a stale module, a
+missing test, a command AWS refuses) and sees it reported: a check that cannot fail proves
+nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components import BlueGreenService, BlueGreenServiceArgs
+from tests.harness import ROOT, run_program
+from tools.docs import aws_commands, references
+from tools.docs.aws_commands import Command
+from tools.docs.markdown import inline_spans
+
+
+def test_every_documented_aws_command_parses_against_botocores_model() -> None:
+    commands = aws_commands.documented_commands()
+    found = [problem for command in commands for problem in aws_commands.problems(command)]
+    assert found == []
+    # The extraction sees fenced, indented and inline commands, not none at all.
+    texts = " ".join(c.text for c in commands)
+    assert len(commands) >= 15
+    assert "aws deploy list-deployments" in texts
+    assert "aws ecs continue-service-deployment" in texts
+    assert "aws sns subscribe" in texts
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        # docs/controllers.md before issue 21: the API refuses it (DeploymentGroupNameRequired).
+        (
+            "aws deploy list-deployments --application-name web-app --include-only-statuses"
+            " Created Queued InProgress Ready",
+            "--application-name needs --deployment-group-name",
+        ),
+        ("aws deploy list-deployment --application-name a", "codedeploy has no such operation"),
+        ("aws codedeployy list-deployments", "no service 'codedeployy'"),
+        ("aws deploy get-deployment --deployment-id d-1 --deploymentid d-1", "no parameter"),
+        ("aws ecs continue-service-deployment --hook-id h --action CONTINUE", "requires --service"),
+        ("aws deploy continue-deployment --deployment-wait-type DONE", "is not one of"),
+        ("aws ecs describe-services --query 'services[?status==", "cannot be split"),
+        (
+            "aws sns subscribe --topic-arn t --protocol email --endpoint x",
+            "no parameter --endpoint",
+        ),
+    ],
+)
+def test_the_command_check_refuses_what_aws_would(command: str, message: str) -> None:
+    found = aws_commands.problems(Command("test", command))
+    assert any(message in problem for problem in found), found
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "aws deploy stop-deployment --deployment-id d-1 --auto-rollback-enabled",
+        "aws deploy stop-deployment --deployment-id d-1 --no-auto-rollback-enabled",
+        "aws sns subscribe --topic-arn t --protocol email --notification-endpoint x",
+        'aws ecs list-service-deployments --cluster "$C" --service <name> --status IN_PROGRESS',
+        "aws deploy create-deployment",  # a mention of the operation, not a command line
+    ],
+)
+def test_the_command_check_accepts_what_the_cli_accepts(command: str) -> None:
+    assert aws_commands.problems(Command("test", command)) == []
+
+
+def test_commands_are_cut_at_the_shell_around_them() -> None:
+    text = 'X=$(aws ecs list-services --cluster "$(pulumi stack output c)" | head -1) && echo'
+    assert [c.text for c in aws_commands.commands_in(text, "t")] == [
+        "aws ecs list-services --cluster SUBSTITUTED"
+    ]
+
+
+def test_every_named_path_module_attribute_and_test_exists() -> None:
+    assert references.problems() == []
+
+
+def test_every_file_named_in_code_and_config_exists() -> None:
+    assert references.source_problems() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Rendered by `components.timeline`.", "no such module or attribute"),
+        ("```\ncomponents.release.codedeploy.release.NoSuchError: x\n```", "no such module"),
+        ("Proved by `tests/test_readme.py::test_nothing_like_this`.", "no such test"),
+        ("See `components/nothing.py` and `tests/platform/`.", "no such file"),
+        ("The list is `NOPE` in `components/ecs_service.py`.", "is not defined in"),
+        ("See [the timeline](releases.md#no-such-heading).", "no heading with that anchor"),
+        ("See [the page](nothing.md).", "no such file"),
+    ],
+)
+def test_the_reference_check_sees_a_stale_name(text: str, message: str) -> None:
+    found = references.page_problems(ROOT, ROOT / "docs" / "page.md", text)
+    assert any(message in problem for problem in found), found
+
+
+def test_the_reference_check_accepts_real_names() -> None:
+    text = (
+        "`components/args.py`, `Pulumi.{dev,prod}.yaml`, `platform/org/Pulumi.<stack>.yaml`,"
+        " `policies/venv` (made by the CLI), `tools.docs.tables.BLOCKS`,"
+        " `tests/test_readme.py::test_readme_is_a_front_page`,"
+        " `IGNORED_BY_CONTROLLER` in `components/ecs_service.py`,"
+        " [release speed](releases.md#release-speed)"
+    )
+    assert references.page_problems(ROOT, ROOT / "docs" / "page.md", text) == []
+
+
+def test_the_source_check_sees_a_stale_file_name() -> None:
+    # platform/org/Pulumi.yaml before issue 21.
+    line = "# tests/platform/test_config.py keeps these equal to platform_stack/config.py"
+    assert references.line_problems(ROOT, line) == ["tests/platform/test_config.py"]
+    assert references.line_problems(ROOT, "see platform/org/Pulumi.<stack>.yaml.") == []
+
+
+def test_nothing_cites_the_field_notes_which_are_not_in_the_repository() -> None:
+    done = subprocess.run(
+        ["git", "grep", "-l", "FIELD-NOTES", "--", ".", ":!tests/test_docs_truth.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout.split() == []
+
+
+def _attribute_chains(text: str) -> list[str]:
+    """`api.x.y` spans of the configuration page, with `.z` spans continuing the last one."""
+    chains, prefix = [], ""
+    for _, span in inline_spans(text):
+        if re.fullmatch(r"api(\.\w+)+", span):
+            chains.append(span)
+            prefix = span.rsplit(".", 1)[0]
+        elif re.fullmatch(r"(\.\w+)+", span) and prefix:
+            chains.append(prefix + span)
+    return chains
+
+
+def _component(controller: str) -> BlueGreenService:
+    built: list[BlueGreenService] = []
+
+    def program() -> None:
+        args = BlueGreenServiceArgs(
+            image_uri="123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1",
+            deployment_controller=controller,  # type: ignore[arg-type]
+        )
+        built.append(BlueGreenService("api", args))
+
+    run_program(program, config={})
+    return built[0]
+
+
+def _resolves(component: Any, chain: str) -> bool:
+    value = component
+    for attribute in chain.split(".")[1:]:
+        if value is None or not hasattr(value, attribute):
+            return False
+        value = getattr(value, attribute)
+    return True
+
+
+def test_component_attributes_named_in_the_configuration_page_exist() -> None:
+    chains = _attribute_chains((ROOT / "docs/configuration.md").read_text())
+    assert "api.task_definition.task_role" in chains
+    components = [_component("CODE_DEPLOY"), _component("ECS")]
+    missing = [c for c in chains if not any(_resolves(built, c) for built in components)]
+    assert missing == []
+    # The check sees the attributes that moved (issue 21): they resolve on neither controller.
+    assert not any(_resolves(built, "api.codedeploy.application") for built in components)
+    assert not any(_resolves(built, "api.deployment") for built in components)
+
+
+def test_attribute_chains_continue_the_previous_span(tmp_path: Path) -> None:
+    text = "`api.ecs.cluster`, `.service`; `api.alarms`"
+    assert _attribute_chains(text) == ["api.ecs.cluster", "api.ecs.service", "api.alarms"]
