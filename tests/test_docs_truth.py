@@ -18,7 +18,7 @@ from components import BlueGreenService, BlueGreenServiceArgs
 from tests.harness import ROOT, run_program
 from tools.docs import aws_commands, references
 from tools.docs.aws_commands import Command
-from tools.docs.markdown import inline_spans
+from tools.docs.markdown import documents, fenced_blocks, inline_spans
 
 
 def test_every_documented_aws_command_parses_against_botocores_model() -> None:
@@ -183,3 +183,33 @@ def test_component_attributes_named_in_the_configuration_page_exist() -> None:
 def test_attribute_chains_continue_the_previous_span(tmp_path: Path) -> None:
     text = "`api.ecs.cluster`, `.service`; `api.alarms`"
     assert _attribute_chains(text) == ["api.ecs.cluster", "api.ecs.service", "api.alarms"]
+
+
+_WINDOW = re.compile(r"\"?(minTerminationWaitMinutes|minBakeTimeMinutes)\"?\s*:\s*(\d+)")
+
+
+def rollback_windows(block: str) -> dict[str, set[str]]:
+    """The rollback-window values a policy config block gives each controller's setting."""
+    found: dict[str, set[str]] = {"minTerminationWaitMinutes": set(), "minBakeTimeMinutes": set()}
+    for setting, minutes in _WINDOW.findall(block):
+        found[setting].add(minutes)
+    return found
+
+
+def test_every_policy_config_example_gives_both_controllers_the_same_window() -> None:
+    checked = 0
+    for path, text in documents():
+        for line, block in fenced_blocks(text):
+            windows = rollback_windows(block)
+            if any(windows.values()):
+                checked += 1
+                assert windows["minTerminationWaitMinutes"] == windows["minBakeTimeMinutes"], (
+                    f"{path.name}:{line}"
+                )
+    assert checked >= 2
+    # The example docs/platform.md showed before issue 21: a CodeDeploy-only window.
+    before = '{"all": "mandatory", "codedeploy-ecs-blue-green": {"minTerminationWaitMinutes": 30}}'
+    assert rollback_windows(before) == {
+        "minTerminationWaitMinutes": {"30"},
+        "minBakeTimeMinutes": set(),
+    }

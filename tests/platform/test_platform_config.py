@@ -42,9 +42,8 @@ def test_example_stack_file_releases_prod_from_its_own_branch() -> None:
     branches = {s.name: s.branch for s in config.stacks}
     assert branches == {"dev": "main", "prod": "release"}
     assert config.release_branches == ("main", "release")
-    assert config.policy.production_config == {
-        "codedeploy-ecs-blue-green": {"minTerminationWaitMinutes": 30}
-    }
+    assert config.policy.production_rollback_window_minutes == 30
+    assert config.policy.non_production_rollback_window_minutes == 5
 
 
 def test_project_dir_prefixes_every_repository_path() -> None:
@@ -132,6 +131,19 @@ INVALID: list[tuple[str, Any, str]] = [
     ),
     ("productionPolicyConfig", {"ecr-scan-on-push": "disabled"}, "every rule is mandatory"),
     ("nonProductionPolicyConfig", {"all": "mandatory"}, "'all' is set by the platform"),
+    # One rollback window for both controllers (issue 21): never one rule's setting alone.
+    (
+        "productionPolicyConfig",
+        {"ecs-service-blue-green": {"minBakeTimeMinutes": 5}},
+        "set the rollback window with productionRollbackWindowMinutes instead",
+    ),
+    (
+        "nonProductionPolicyConfig",
+        {"codedeploy-ecs-blue-green": {"minTerminationWaitMinutes": 1}},
+        "set the rollback window with nonProductionRollbackWindowMinutes instead",
+    ),
+    ("productionRollbackWindowMinutes", 1441, "is not within 0-1440 minutes"),
+    ("nonProductionRollbackWindowMinutes", -1, "is not within 0-1440 minutes"),
     ("nonProductionPolicyConfig", {"some-rule": {"enforcementLevel": "sometimes"}}, "not one of"),
     ("nonProductionPolicyConfig", {"some-rule": 5}, "expected an enforcement level or an object"),
     ("stackSettings", {"staging": {"branch": "main"}}, "['staging'] are not in stacks"),

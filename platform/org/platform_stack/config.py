@@ -39,6 +39,18 @@ DEFAULT_ATTACHABLE_POLICIES: Final = (
     "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
 )
 
+#: The pack's rollback-window setting of each controller's rule: the CodeDeploy group keeps blue
+#: `minTerminationWaitMinutes` after success, an ECS-native service `minBakeTimeMinutes` after
+#: the shift (policies/ecs_blue_green_policies/deployment_group.py and ecs_service.py; a test
+#: keeps these names equal to the pack's). The platform sets both from one key per group.
+ROLLBACK_WINDOW_SETTINGS: Final = {
+    "codedeploy-ecs-blue-green": "minTerminationWaitMinutes",
+    "ecs-service-blue-green": "minBakeTimeMinutes",
+}
+#: ECS's bake time is 0-1440 minutes (components/release/ecs/strategy.py): a longer window
+#: would refuse every ECS-controller stack. CodeDeploy allows up to 2880.
+MAX_ROLLBACK_WINDOW_MINUTES: Final = 1440
+
 _REQUIRED: Final = object()
 
 
@@ -114,6 +126,12 @@ KEYS: Final[tuple[Key, ...]] = (
         "Published version tag of the policy pack (`pulumi policy publish` prints it)."),
     Key("nonProductionEnforcementLevel", str, "advisory",
         "Default enforcement level of the non-production policy group: advisory or mandatory."),
+    Key("productionRollbackWindowMinutes", int, 5,
+        "Minutes every production stack must keep blue after a release, under either "
+        f"controller (0-{MAX_ROLLBACK_WINDOW_MINUTES}); the pack's own default is 5."),
+    Key("nonProductionRollbackWindowMinutes", int, 5,
+        "Minutes every other stack must keep blue after a release, under either controller "
+        f"(0-{MAX_ROLLBACK_WINDOW_MINUTES})."),
     Key("productionPolicyConfig", dict, {},
         "Per-rule policy config of the production group; rules stay mandatory."),
     Key("nonProductionPolicyConfig", dict, {},
@@ -187,6 +205,10 @@ class PolicySettings:
     """Default "advisory": non-production stacks report violations without blocking."""
     production_config: Mapping[str, Any]
     non_production_config: Mapping[str, Any]
+    production_rollback_window_minutes: int = 5
+    """Default 5, the pack's: blue kept after a prod release, whichever the controller."""
+    non_production_rollback_window_minutes: int = 5
+    """Default 5, the pack's: blue kept after any other stack's release."""
 
 
 @dataclass(frozen=True)
@@ -313,6 +335,7 @@ def _oidc_provider_arn(key: str, value: str, host: str, account: str) -> str:
 
 def _policy_config(key: str, value: Mapping[str, Any], *, production: bool) -> dict[str, Any]:
     """Per-rule config as a policy group takes it: `{rule: level}` or `{rule: {...}}`."""
+    window_key = ("p" if production else "nonP") + "roductionRollbackWindowMinutes"
     checked: dict[str, Any] = {}
     for rule, setting in value.items():
         _check(
@@ -322,6 +345,13 @@ def _policy_config(key: str, value: Mapping[str, Any], *, production: bool) -> d
             "nonProductionEnforcementLevel); configure rules by name",
         )
         _check(key, bool(_RULE_NAME.match(rule)), f"{rule!r} is not a policy name")
+        window = ROLLBACK_WINDOW_SETTINGS.get(rule)
+        _check(
+            key,
+            not (window and isinstance(setting, Mapping) and window in setting),
+            f"{rule}.{window}: set the rollback window with {window_key} instead, which sets it "
+            "for both controllers' rules at once",
+        )
         level = setting if isinstance(setting, str) else None
         if isinstance(setting, Mapping):
             level = setting.get("enforcementLevel")
@@ -602,6 +632,13 @@ def parse(raw: Mapping[str, Any]) -> PlatformConfig:
         level in GROUP_ENFORCEMENT_LEVELS,
         f"{level!r} is not one of {list(GROUP_ENFORCEMENT_LEVELS)}",
     )
+    for window_key in ("productionRollbackWindowMinutes", "nonProductionRollbackWindowMinutes"):
+        _check(
+            window_key,
+            0 <= values[window_key] <= MAX_ROLLBACK_WINDOW_MINUTES,
+            f"{values[window_key]} is not within 0-{MAX_ROLLBACK_WINDOW_MINUTES} minutes (the "
+            "ECS controller's bake time cannot be longer)",
+        )
 
     return PlatformConfig(
         organization=organization,
@@ -628,6 +665,8 @@ def parse(raw: Mapping[str, Any]) -> PlatformConfig:
             non_production_config=_policy_config(
                 "nonProductionPolicyConfig", values["nonProductionPolicyConfig"], production=False
             ),
+            production_rollback_window_minutes=values["productionRollbackWindowMinutes"],
+            non_production_rollback_window_minutes=values["nonProductionRollbackWindowMinutes"],
         ),
         agent_pool_id=agent_pool,
         session_duration_minutes=values["sessionDurationMinutes"],

@@ -3,7 +3,9 @@
 Both groups are preventative, so the pack runs inside every `pulumi preview` and `pulumi up` of
 their stacks, including the ones Pulumi Deployments runs. Production stacks get every rule at
 `mandatory` (a violation stops the update); the other stacks default to `advisory` (reported,
-not blocking). Each group carries its own per-rule config.
+not blocking). Each group carries its own per-rule config, and one rollback window that it
+writes into both controllers' rules, so a stack cannot get a shorter window by picking the
+other controller.
 """
 
 from __future__ import annotations
@@ -13,11 +15,22 @@ from typing import Any
 
 import pulumi_pulumiservice as pulumiservice
 
-from platform_stack.config import PlatformConfig
+from platform_stack.config import ROLLBACK_WINDOW_SETTINGS, PlatformConfig
 
 
 def group_name(project: str, kind: str) -> str:
     return f"{project}-{kind}"
+
+
+def with_rollback_window(rules: Mapping[str, Any], minutes: int) -> dict[str, Any]:
+    """`rules` plus the same rollback window on each controller's rule (a rule configured by a
+    level alone keeps that level)."""
+    merged = dict(rules)
+    for rule, setting in ROLLBACK_WINDOW_SETTINGS.items():
+        current = merged.get(rule, {})
+        base = {"enforcementLevel": current} if isinstance(current, str) else dict(current)
+        merged[rule] = {**base, setting: minutes}
+    return merged
 
 
 def _policy_group(
@@ -52,7 +65,14 @@ def create_policy_groups(config: PlatformConfig) -> list[pulumiservice.PolicyGro
     if production:
         groups.append(
             _policy_group(
-                config, "production", production, "mandatory", config.policy.production_config
+                config,
+                "production",
+                production,
+                "mandatory",
+                with_rollback_window(
+                    config.policy.production_config,
+                    config.policy.production_rollback_window_minutes,
+                ),
             )
         )
     if others:
@@ -62,7 +82,10 @@ def create_policy_groups(config: PlatformConfig) -> list[pulumiservice.PolicyGro
                 "non-production",
                 others,
                 config.policy.non_production_enforcement_level,
-                config.policy.non_production_config,
+                with_rollback_window(
+                    config.policy.non_production_config,
+                    config.policy.non_production_rollback_window_minutes,
+                ),
             )
         )
     return groups
