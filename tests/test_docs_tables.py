@@ -52,14 +52,18 @@ def test_check_finds_a_changed_source_and_write_repairs_it(tmp_path: Path) -> No
     assert docs_tables.stale(root) == [
         "docs/configuration.md: config-keys",
         "docs/releases.md: timeline",
+        "docs/releases.md: time-budget",
     ]
     assert docs_tables.write(root) == [
         "docs/configuration.md: config-keys",
         "docs/releases.md: timeline",
+        "docs/releases.md: time-budget",
     ]
     assert docs_tables.stale(root) == []
     assert "| `containerPort` | integer | `8000` |" in (root / "docs/configuration.md").read_text()
-    assert "| rollback window (blue kept) | 7m00s |" in (root / "docs/releases.md").read_text()
+    releases = (root / "docs/releases.md").read_text()
+    assert "| rollback window (blue kept) | 7m00s |" in releases
+    assert "dev: 0 + 0 + 7 + 15 + 5 = 27 min" in releases
 
 
 def test_missing_markers_are_an_error() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from components import BlueGreenService, BlueGreenServiceArgs
+from ecs_blue_green_policies.pack import RULES
 from tests.harness import ROOT, run_program
 from tools.docs import aws_commands, references
 from tools.docs.aws_commands import Command
@@ -213,3 +214,11 @@ def test_every_policy_config_example_gives_both_controllers_the_same_window() ->
         "minTerminationWaitMinutes": {"30"},
         "minBakeTimeMinutes": set(),
     }
+
+
+def test_the_policies_page_lists_every_rule_of_the_pack_with_its_level() -> None:
+    text = (ROOT / "docs/policies.md").read_text()
+    rules = text[text.index("### Rules") : text.index("Resource types:")]
+    rows = [line.split("|") for line in rules.splitlines() if line.startswith("| `")]
+    listed = [(cells[1].strip().strip("`"), cells[2].split()[0]) for cells in rows]
+    assert listed == [(rule.info.id, rule.info.level.value) for rule in RULES]

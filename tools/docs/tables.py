@@ -19,11 +19,25 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pulumi_policy import EnforcementLevel
 
-from tools.docs.timeline import render_stack_file
+from bench import policy_throughput
+from components.release.codedeploy.spec import HOOK_MARGIN_MINUTES, PROVISIONING_MARGIN_MINUTES
+from components.stack_config import args_from_values, values_from_stack_file
+from tools.docs.timeline import release_budget_parts, render_stack_file
 
 ROOT = Path(__file__).resolve().parents[2]
 END = "<!-- end generated -->"
+# The pack is a project of its own (policies/); the CLI puts its folder on sys.path, so do we.
+if str(ROOT / "policies") not in sys.path:
+    sys.path.append(str(ROOT / "policies"))
+
+from ecs_blue_green_policies.pack import RULES  # noqa: E402 (needs the path above)
+from ecs_blue_green_policies.rule import StackRule  # noqa: E402
+
+
+def _pack_rules() -> tuple[Any, ...]:
+    return RULES
 
 
 def _cell(value: str) -> str:
@@ -60,6 +74,61 @@ def timeline(root: Path) -> str:
     return "\n\n".join(render_stack_file(path) for path in sorted(root.glob("Pulumi.*.yaml")))
 
 
+def time_budget(root: Path) -> str:
+    """The CodeDeploy release budget's formula and its sum for every shipped stack file."""
+    lines = [
+        "```",
+        "approval window (deploymentReadyOption.waitTimeInMinutes)",
+        "+ traffic shift (canary: its interval; linear: (ceil(100 / percentage) - 1) x interval;"
+        " all at once: 0)",
+        "+ rollback window (terminationWaitTimeInMinutes)",
+        f"+ {PROVISIONING_MARGIN_MINUTES} min (green start-up and CodeDeploy's own steps)",
+        f"+ {HOOK_MARGIN_MINUTES} min per lifecycle hook",
+        "```",
+        "",
+    ]
+    sums = []
+    for path in sorted(root.glob("Pulumi.*.yaml")):
+        stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        _, args = args_from_values(values_from_stack_file(path))
+        if args.deployment_controller != "CODE_DEPLOY":
+            continue
+        parts = release_budget_parts(args)
+        sums.append(f"{stack}: {' + '.join(map(str, parts))} = {sum(parts)} min")
+    lines.append("; ".join(sums) + ".")
+    return "\n".join(lines)
+
+
+def pack_summary(root: Path) -> str:
+    """How many rules the pack has, by level and kind (`ecs_blue_green_policies.pack.RULES`)."""
+    rules = _pack_rules()
+    mandatory = [r for r in rules if r.info.level == EnforcementLevel.MANDATORY]
+    stack = [r for r in mandatory if isinstance(r, StackRule)]
+    advisory = len(rules) - len(mandatory)
+    return (
+        f"The pack has {len(rules)} rules: {len(mandatory)} mandatory ({len(stack)} of them stack"
+        f" rules) and {advisory} advisory."
+    )
+
+
+def benchmark(root: Path) -> str:
+    """What `bench.policy_throughput` measures and when it fails, from the bench itself."""
+    usage = next(
+        line.removeprefix("Usage: ")
+        for line in (policy_throughput.__doc__ or "").splitlines()
+        if line.startswith("Usage: ")
+    )
+    policies = len(_pack_rules())
+    return (
+        f"`{usage}` sends engine-shaped resources (Analyze each, then one AnalyzeStack) to the"
+        f" pack and to a no-op pack with the same {policies} policies, names and schemas, and"
+        " prints the resources per second of each, of a one-policy no-op pack for context, and"
+        " the ratio of the pack to the same-policies no-op pack. It exits 1 below"
+        f" {policy_throughput.MINIMUM_RATIO:.0%}. Its numbers depend on the machine and on what"
+        " else runs on it, so this page records none: run it where your previews run."
+    )
+
+
 def drill_example(root: Path) -> str:
     """The README's example drill report (`python -m tests.drill.fake_stack docs/drill-example`)."""
     return "```\n" + (root / "docs/drill-example/report.txt").read_text().rstrip("\n") + "\n```"
@@ -76,6 +145,9 @@ class Block:
 BLOCKS: tuple[Block, ...] = (
     Block("docs/configuration.md", "config-keys", config_keys),
     Block("docs/releases.md", "timeline", timeline),
+    Block("docs/releases.md", "time-budget", time_budget),
+    Block("docs/policies.md", "pack-summary", pack_summary),
+    Block("docs/policies.md", "benchmark", benchmark),
     Block("README.md", "drill-example", drill_example),
 )
 

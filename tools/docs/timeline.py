@@ -19,8 +19,16 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from components.args import BlueGreenServiceArgs
+from components.release.codedeploy.spec import (
+    HOOK_MARGIN_MINUTES,
+    PROVISIONING_MARGIN_MINUTES,
+    derive_timeout_minutes,
+    termination_wait_minutes,
+    traffic_shift_minutes,
+)
 from components.stack_config import args_from_values, values_from_stack_file
 
 #: A healthy green passes the gate on its first attempt: two Lambda invocations and one HTTP
@@ -137,6 +145,45 @@ def render_controllers(args: BlueGreenServiceArgs) -> str:
             f"{_clock(getattr(ecs, field_name))} |"
         )
     return "\n".join(rows)
+
+
+def release_budget_parts(args: BlueGreenServiceArgs) -> tuple[int, ...]:
+    """The CodeDeploy release budget's terms, in minutes, as the release derives them from its
+    deployment group (`derive_timeout_minutes`): approval, shift, rollback window, margins."""
+    group = {
+        "blueGreenDeploymentConfiguration": {
+            "deploymentReadyOption": {"waitTimeInMinutes": args.approval_wait_minutes},
+            "terminateBlueInstancesOnDeploymentSuccess": {
+                "terminationWaitTimeInMinutes": args.termination_wait_minutes
+            },
+        }
+    }
+    shift = args.shift
+    routings: dict[str, dict[str, Any]] = {
+        "AllAtOnce": {"type": "AllAtOnce"},
+        "Canary": {
+            "type": "TimeBasedCanary",
+            "timeBasedCanary": {"canaryInterval": shift.interval_minutes},
+        },
+        "Linear": {
+            "type": "TimeBasedLinear",
+            "timeBasedLinear": {
+                "linearInterval": shift.interval_minutes,
+                "linearPercentage": shift.percentage,
+            },
+        },
+    }
+    routing = routings[shift.kind]
+    hooks = len(args.hooks) + (1 if args.test_gate_enabled else 0)
+    parts = (
+        args.approval_wait_minutes,
+        traffic_shift_minutes(routing),
+        termination_wait_minutes(group),
+        PROVISIONING_MARGIN_MINUTES,
+        HOOK_MARGIN_MINUTES * hooks,
+    )
+    assert sum(parts) == derive_timeout_minutes(group, routing, hooks)
+    return parts
 
 
 def render_stack_file(path: Path) -> str:
