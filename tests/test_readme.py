@@ -30,3 +30,34 @@ def test_the_check_sees_a_copied_paragraph() -> None:
     service = (ROOT / "docs/service.md").read_text()
     copied = next(p for p in re.split(r"\n\s*\n", service) if len(p) > 200)
     assert _paragraphs(README + "\n\n" + copied) & _paragraphs(service)
+
+
+PROOF = re.compile(
+    r"Proved by .*?`tests/[\w/]+\.py::\w+`|proved only by the drill in a real account"
+)
+
+
+def _promises(text: str) -> list[str]:
+    """The bullets of the README's promises section, whitespace-normalised."""
+    section = text.split("## Promises and what proves them", 1)[1].split("\n## ", 1)[0]
+    bullets = re.split(r"\n- ", section)[1:]
+    return [" ".join(bullet.split("\n\n", 1)[0].split()) for bullet in bullets]
+
+
+def _unproved(text: str) -> list[str]:
+    return [p for p in _promises(text) if not p.startswith("**") or not PROOF.search(p)]
+
+
+def test_every_front_page_promise_names_its_proof() -> None:
+    """Each promise names tests (tests/test_docs_truth.py checks that they exist) or says that
+    only the drill in a real account proves it."""
+    assert len(_promises(README)) >= 6
+    assert _unproved(README) == []
+
+
+def test_the_check_sees_a_promise_without_proof() -> None:
+    promise = "- **Releases are instant.** Everyone agrees.\n"
+    text = README.replace(
+        "## Promises and what proves them\n", f"## Promises and what proves them\n\n{promise}"
+    )
+    assert _unproved(text) == ["**Releases are instant.** Everyone agrees."]
