@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from components import BlueGreenService, BlueGreenServiceArgs
+from components.ecs_service import IGNORED_BY_CONTROLLER
 from ecs_blue_green_policies.pack import RULES
 from tests.harness import ROOT, run_program
 from tools.docs import aws_commands, references
@@ -222,3 +223,10 @@ def test_the_policies_page_lists_every_rule_of_the_pack_with_its_level() -> None
     rows = [line.split("|") for line in rules.splitlines() if line.startswith("| `")]
     listed = [(cells[1].strip().strip("`"), cells[2].split()[0]) for cells in rows]
     assert listed == [(rule.info.id, rule.info.level.value) for rule in RULES]
+
+
+def test_the_releases_page_lists_what_a_code_deploy_service_ignores() -> None:
+    text = (ROOT / "docs/releases.md").read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| `aws.ecs.Service` |"))
+    listed = re.findall(r"`(\w+)`", row.split("|")[2].split("(")[0])
+    assert listed == IGNORED_BY_CONTROLLER["CODE_DEPLOY"]
