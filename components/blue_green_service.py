@@ -63,8 +63,11 @@ class _Traffic:
 class BlueGreenService(pulumi.ComponentResource):
     """ECR image, Fargate service, dual-listener ALB, and the release controller.
 
-    Every `pulumi up` that changes the image or the task definition releases it blue/green and
-    waits for the outcome: a failed or rolled-back release fails `pulumi up`.
+    Every `pulumi up` that changes the image or the task definition releases it blue/green: a
+    release that fails or rolls back before users are all on green fails `pulumi up`. Under
+    CODE_DEPLOY `pulumi up` then returns while blue is kept for the rollback window (unless
+    `release_wait_for_completion`); a rollback in it shows in the next preview and on the
+    release-events topic. Under ECS `pulumi up` waits out the window.
     """
 
     def __init__(

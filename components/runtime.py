@@ -61,8 +61,9 @@ class SharedRuntimeArgs:
     """Protect the VPC (with its subnets and NAT), the cluster, the load balancer and its
     listeners: every service of the environment runs on them, so a change that would delete or
     replace one (another natStrategy, `pulumi destroy`) is refused at preview instead of taking
-    all services down. HTTP <-> HTTPS is neither: the production listener changes in place. Default True; False for throwaway environments.
-    Security groups and their rules stay unprotected: changing who may connect is routine."""
+    all services down. HTTP <-> HTTPS is neither: the production listener changes in place.
+    Default True; False for throwaway environments. Security groups and their rules stay
+    unprotected: changing who may connect is routine."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags on every taggable resource."""
 

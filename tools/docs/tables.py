@@ -24,6 +24,7 @@ from pulumi_policy import EnforcementLevel
 from bench import policy_throughput
 from components.release.codedeploy.spec import HOOK_MARGIN_MINUTES, PROVISIONING_MARGIN_MINUTES
 from components.stack_config import args_from_values, values_from_stack_file
+from tools.docs import cost
 from tools.docs.timeline import release_budget_parts, render_stack_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,6 +130,24 @@ def benchmark(root: Path) -> str:
     )
 
 
+def cost_savings(root: Path) -> str:
+    """What sharing saves in prod, by the cost model (`tools.docs.cost`)."""
+
+    def saved(fewer: float, more: float) -> str:
+        return f"{1 - fewer / more:.0%}"
+
+    prod = cost.PROD
+    network = {n: cost.shared_network(prod, n).monthly(prod) for n in (10, 50)}
+    own = {n: cost.own(prod, n).monthly(prod) for n in (10, 50)}
+    everything = {n: cost.shared_all(prod, n).monthly(prod) for n in (10, 50)}
+    return (
+        "In prod the NAT gateways dominate: sharing the network cuts the bill by"
+        f" {saved(network[10], own[10])} at 10 services and {saved(network[50], own[50])} at 50,"
+        f" and sharing the ALB too saves another {saved(everything[10], network[10])} and"
+        f" {saved(everything[50], network[50])}."
+    )
+
+
 def drill_example(root: Path) -> str:
     """The README's example drill report (`python -m tests.drill.fake_stack docs/drill-example`)."""
     return "```\n" + (root / "docs/drill-example/report.txt").read_text().rstrip("\n") + "\n```"
@@ -148,6 +167,7 @@ BLOCKS: tuple[Block, ...] = (
     Block("docs/releases.md", "time-budget", time_budget),
     Block("docs/policies.md", "pack-summary", pack_summary),
     Block("docs/policies.md", "benchmark", benchmark),
+    Block("docs/many-services.md", "cost-savings", cost_savings),
     Block("README.md", "drill-example", drill_example),
 )
 
