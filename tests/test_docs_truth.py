@@ -75,6 +75,20 @@ def test_the_command_check_accepts_what_the_cli_accepts(command: str) -> None:
     assert aws_commands.problems(Command("test", command)) == []
 
 
+def test_every_aws_command_the_product_prints_parses() -> None:
+    commands = aws_commands.product_commands()
+    assert [p for c in commands for p in aws_commands.problems(c)] == []
+    assert any("stop-deployment" in c.text for c in commands)
+
+
+def test_the_product_check_reads_f_strings_as_one_text() -> None:
+    source = 'x = (f"run `aws deploy list-deployments --application-name {app}"\n"` now")\n'
+    [(_, text)] = list(aws_commands.string_texts(source))
+    [command] = aws_commands.commands_in(text, "t")
+    assert command.text == "aws deploy list-deployments --application-name FIELD"
+    assert "needs --deployment-group-name" in aws_commands.problems(command)[0]
+
+
 def test_commands_are_cut_at_the_shell_around_them() -> None:
     text = 'X=$(aws ecs list-services --cluster "$(pulumi stack output c)" | head -1) && echo'
     assert [c.text for c in aws_commands.commands_in(text, "t")] == [

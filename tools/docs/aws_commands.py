@@ -1,4 +1,5 @@
-"""Every `aws ...` command in the README and docs/ parses against botocore's service models.
+"""Every `aws ...` command in the README, docs/ and the product's messages parses against
+botocore's service models.
 
 A command is read as the AWS CLI reads it: `aws <service> <operation> --<parameter> value...`.
 The CLI names operations and parameters after the model (`xform_name(name, "-")`, as
@@ -18,6 +19,7 @@ The CLI names operations and parameters after the model (`xform_name(name, "-")`
 
 from __future__ import annotations
 
+import ast
 import functools
 import itertools
 import re
@@ -51,9 +53,10 @@ ARGUMENT_RENAMES = {"sns.subscribe.endpoint": "notification-endpoint"}
 _TOGETHER = re.compile(
     r"If <code>(\w+)</code> is specified, then <code>(\w+)</code> must be specified"
 )
-_COMMAND = re.compile(r"(?:^|(?<=[\s;(|&]))aws\s+[a-z0-9-]+\s+[a-z0-9-]+")
-_SEPARATORS = frozenset({"|", "||", ";", "&", "&&", ")", "("})
-_PLACEHOLDER = re.compile(r"[$<…]|\.\.\.")
+_COMMAND = re.compile(r"(?:^|(?<=[\s;(|&`]))aws[ \t]+[a-z0-9-]+[ \t]+[a-z0-9-]+")
+#: Shell punctuation that ends a command (a run of them is one token: `&&`, "`)").
+_SEPARATORS = frozenset("();|&`")
+_PLACEHOLDER = re.compile(r"[$<…]|\.\.\.|^(FIELD|SUBSTITUTED)$")
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def commands_in(text: str, where: str) -> Iterator[Command]:
     joined = text.replace("\\\n", " ")
     for match in _COMMAND.finditer(joined):
         line = _without_substitutions(joined[match.start() :].split("\n", 1)[0])
-        lexer = shlex.shlex(line, posix=True, punctuation_chars="();|&")
+        lexer = shlex.shlex(line, posix=True, punctuation_chars="();|&`")
         lexer.whitespace_split = True
         lexer.commenters = "#"
         try:
@@ -109,7 +112,7 @@ def commands_in(text: str, where: str) -> Iterator[Command]:
         except ValueError:
             yield Command(where, line.strip())  # problems() reports the broken quoting
             continue
-        stage = list(itertools.takewhile(lambda t: t not in _SEPARATORS, tokens))
+        stage = list(itertools.takewhile(lambda t: not set(t) <= _SEPARATORS, tokens))
         yield Command(where, shlex.join(stage))
 
 
@@ -119,6 +122,30 @@ def documented_commands(root: Path = ROOT) -> list[Command]:
         for path, text in documents(root)
         for line, code in code_texts(text)
         for command in commands_in(code, f"{path.relative_to(root)}:{line}")
+    ]
+
+
+def string_texts(source: str) -> Iterator[tuple[int, str]]:
+    """(line, text) of every string literal; an f-string's fields become one word each."""
+    nodes = list(ast.walk(ast.parse(source)))
+    parts_of_fstrings = {id(v) for n in nodes if isinstance(n, ast.JoinedStr) for v in n.values}
+    for node in nodes:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in parts_of_fstrings:
+                yield node.lineno, node.value
+        elif isinstance(node, ast.JoinedStr):
+            parts = [v.value if isinstance(v, ast.Constant) else "FIELD" for v in node.values]
+            yield node.lineno, "".join(str(p) for p in parts)
+
+
+def product_commands(root: Path = ROOT) -> list[Command]:
+    """`aws` commands the product prints to its users (messages in `components/`, `drill/`)."""
+    return [
+        command
+        for folder in ("components", "drill")
+        for path in sorted((root / folder).rglob("*.py"))
+        for line, text in string_texts(path.read_text())
+        for command in commands_in(text, f"{path.relative_to(root)}:{line}")
     ]
 
 
@@ -231,7 +258,7 @@ def problems(command: Command) -> list[str]:
 
 
 def main() -> int:
-    commands = documented_commands()
+    commands = documented_commands() + product_commands()
     found = [problem for command in commands for problem in problems(command)]
     for problem in found:
         print(problem, file=sys.stderr)
