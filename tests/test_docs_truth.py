@@ -17,6 +17,7 @@ import pytest
 from components import BlueGreenService, BlueGreenServiceArgs
 from components.ecs_service import IGNORED_BY_CONTROLLER
 from ecs_blue_green_policies.pack import RULES
+from platform_stack.config import KEYS as PLATFORM_KEYS
 from tests.harness import ROOT, run_program
 from tools.docs import aws_commands, references
 from tools.docs.aws_commands import Command
@@ -244,3 +245,12 @@ def test_the_releases_page_lists_what_a_code_deploy_service_ignores() -> None:
     row = next(line for line in text.splitlines() if line.startswith("| `aws.ecs.Service` |"))
     listed = re.findall(r"`(\w+)`", row.split("|")[2].split("(")[0])
     assert listed == IGNORED_BY_CONTROLLER["CODE_DEPLOY"]
+
+
+def test_the_platform_reference_lists_every_platform_key_with_its_type() -> None:
+    text = (ROOT / "docs/platform.md").read_text()
+    table = text.split("## Platform configuration reference", 1)[1]
+    rows = [line.split("|") for line in table.splitlines() if line.startswith("| `")]
+    listed = {cells[1].strip().strip("`"): cells[2].strip() for cells in rows}
+    kinds = {str: "string", int: "integer", bool: "boolean", list: "list", dict: "object"}
+    assert listed == {key.name: kinds[key.kind] for key in PLATFORM_KEYS}
