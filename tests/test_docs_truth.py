@@ -115,6 +115,7 @@ def test_every_file_named_in_code_and_config_exists() -> None:
         ("The list is `NOPE` in `components/ecs_service.py`.", "is not defined in"),
         ("See [the timeline](releases.md#no-such-heading).", "no heading with that anchor"),
         ("See [the page](nothing.md).", "no such file"),
+        ("```sh\npulumi config set releaseRetries 2\n```", "'releaseRetries' is declared nowhere"),
     ],
 )
 def test_the_reference_check_sees_a_stale_name(text: str, message: str) -> None:
@@ -128,7 +129,8 @@ def test_the_reference_check_accepts_real_names() -> None:
         " `policies/venv` (made by the CLI), `tools.docs.tables.BLOCKS`,"
         " `tests/test_readme.py::test_readme_is_a_front_page`,"
         " `IGNORED_BY_CONTROLLER` in `components/ecs_service.py`,"
-        " [release speed](releases.md#release-speed)"
+        " [release speed](releases.md#release-speed), `pulumi config set aws:region x`,"
+        " `pulumi config set --path 'hostHeaders[0]' a`"
     )
     assert references.page_problems(ROOT, ROOT / "docs" / "page.md", text) == []
 

@@ -13,7 +13,9 @@ What counts as a reference, in inline code or a link:
 - a dotted name under a first-party package, in any code (`python -m tools.docs.tables`,
   `components.release.codedeploy.release.DeploymentError`): the module imports and has the
   attributes;
-- "`NAME` in `path.py`": the file defines NAME.
+- "`NAME` in `path.py`": the file defines NAME;
+- `pulumi config set|rm|get KEY`: one of the repository's Pulumi projects declares KEY (or it
+  is another package's, like `aws:region`).
 
     python -m tools.docs.references     # prints each problem, exit 1 if any
 """
@@ -28,6 +30,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+
+import yaml
 
 from tools.docs.markdown import ROOT, code_texts, documents, inline_spans, links
 
@@ -156,6 +160,27 @@ def _link_problems(root: Path, page: Path, text: str) -> Iterator[str]:
             yield f"{where}: link to {target}: no heading with that anchor"
 
 
+_CONFIG_COMMAND = re.compile(r"pulumi config (?:set|rm|get)(?: --path)? '?([\w:-]+)")
+
+
+@functools.cache
+def declared_config_keys(root: Path) -> frozenset[str]:
+    """Keys the Pulumi projects of the repository declare (`config:` of each Pulumi.yaml)."""
+    keys: set[str] = set()
+    for project in root.glob("**/Pulumi.yaml"):
+        if "node_modules" in project.parts or "venv" in " ".join(project.parts):
+            continue
+        keys |= set((yaml.safe_load(project.read_text()) or {}).get("config") or {})
+    return frozenset(keys)
+
+
+def _config_problems(root: Path, page: Path, text: str) -> Iterator[str]:
+    for line, code in code_texts(text):
+        for key in _CONFIG_COMMAND.findall(code):
+            if ":" not in key and key not in declared_config_keys(root):
+                yield f"{page.relative_to(root)}:{line}: config key {key!r} is declared nowhere"
+
+
 def _span_problems(root: Path, page: Path, text: str) -> Iterator[str]:
     for line, span in inline_spans(text):
         where = f"{page.relative_to(root)}:{line}: `{span}`"
@@ -212,7 +237,11 @@ def line_problems(root: Path, line: str) -> list[str]:
 
 def page_problems(root: Path, page: Path, text: str) -> list[str]:
     """Stale links and names in the Markdown `text` of `page`."""
-    return [*_link_problems(root, page, text), *_span_problems(root, page, text)]
+    return [
+        *_link_problems(root, page, text),
+        *_span_problems(root, page, text),
+        *_config_problems(root, page, text),
+    ]
 
 
 def problems(root: Path = ROOT) -> list[str]:
