@@ -7,6 +7,7 @@ nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 from pathlib import Path
@@ -16,6 +17,10 @@ import pytest
 
 from components import BlueGreenService, BlueGreenServiceArgs
 from components.ecs_service import IGNORED_BY_CONTROLLER
+from components.lambdas.test_traffic_gate import gate
+from components.release.codedeploy import releaser
+from components.release.codedeploy.credentials import WATCH_CONFIG
+from components.test_traffic_gate import TestTrafficGateArgs
 from ecs_blue_green_policies.pack import RULES
 from platform_stack.config import KEYS as PLATFORM_KEYS
 from tests.harness import ROOT, run_program
@@ -256,3 +261,43 @@ def test_the_platform_reference_lists_every_platform_key_with_its_type() -> None
     listed = {cells[1].strip().strip("`"): cells[2].strip() for cells in rows}
     kinds = {str: "string", int: "integer", bool: "boolean", list: "list", dict: "object"}
     assert listed == {key.name: kinds[key.kind] for key in PLATFORM_KEYS}
+
+
+def _phrases_from_code() -> list[tuple[str, str]]:
+    """(page, phrase) for numbers the prose quotes from constants: the phrase is built from the
+    constant, so changing either without the other fails."""
+    defaults = {f.name: f.default for f in dataclasses.fields(TestTrafficGateArgs)}
+    quick, watch = gate.QUICK_CALL_CONFIG, WATCH_CONFIG
+    return [
+        (
+            "docs/releases.md",
+            f"({defaults['attempts']} rounds, {defaults['interval_seconds']} s apart,"
+            f" {defaults['timeout_seconds']} s per request by default)",
+        ),
+        (
+            "docs/releases.md",
+            f"EC2 and CodeDeploy: {quick.connect_timeout} s + {quick.read_timeout} s,"
+            f" {quick.retries['total_max_attempts']} attempts",
+        ),
+        ("docs/releases.md", f"{gate.REPORT_RESERVE_SECONDS:g} s before Lambda would stop it"),
+        (
+            "docs/releases.md",
+            f"({', '.join(f'{b:g}' for b in gate.INVOKE_BACKOFF_SECONDS)} s)",
+        ),
+        (
+            "docs/releases.md",
+            f"retry mode with {watch.retries['max_attempts']} attempts",
+        ),
+        (
+            "docs/releases.md",
+            f"({watch.connect_timeout} s connect, {watch.read_timeout} s read)",
+        ),
+        ("docs/releases.md", f"group's last {releaser.HISTORY_LIMIT} deployments"),
+        ("docs/releases.md", f"(up to {releaser.ROLLBACK_GRACE_SECONDS} s, as the release"),
+    ]
+
+
+def test_numbers_the_prose_quotes_from_code_match_their_constants() -> None:
+    pages = {page: " ".join((ROOT / page).read_text().split()) for page in ("docs/releases.md",)}
+    missing = [phrase for page, phrase in _phrases_from_code() if phrase not in pages[page]]
+    assert missing == []
