@@ -37,10 +37,6 @@ from ecs_blue_green_policies.pack import RULES  # noqa: E402 (needs the path abo
 from ecs_blue_green_policies.rule import StackRule  # noqa: E402
 
 
-def _pack_rules() -> tuple[Any, ...]:
-    return RULES
-
-
 def _cell(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ")
 
@@ -102,7 +98,7 @@ def time_budget(root: Path) -> str:
 
 def pack_summary(root: Path) -> str:
     """How many rules the pack has, by level and kind (`ecs_blue_green_policies.pack.RULES`)."""
-    rules = _pack_rules()
+    rules = RULES
     mandatory = [r for r in rules if r.info.level == EnforcementLevel.MANDATORY]
     stack = [r for r in mandatory if isinstance(r, StackRule)]
     advisory = len(rules) - len(mandatory)
@@ -119,7 +115,7 @@ def benchmark(root: Path) -> str:
         for line in (policy_throughput.__doc__ or "").splitlines()
         if line.startswith("Usage: ")
     )
-    policies = len(_pack_rules())
+    policies = len(RULES)
     return (
         f"`{usage}` sends engine-shaped resources (Analyze each, then one AnalyzeStack) to the"
         f" pack and to a no-op pack with the same {policies} policies, names and schemas, and"
