@@ -132,6 +132,8 @@ def create_ecs_service(
             "security_groups": [security_group_id],
             "assign_public_ip": assign_public_ip,
         },
+        # Absent while off: stacks that never turn it on keep an unchanged service.
+        enable_execute_command=True if args.enable_execute_command else None,
         propagate_tags="SERVICE",
         enable_ecs_managed_tags=True,
         tags=tags,

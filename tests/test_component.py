@@ -194,7 +194,7 @@ def test_task_definition_is_kept_hardened_and_checks_health(either: StackRun) ->
     assert definition.inputs["requiresCompatibilities"] == ["FARGATE"]
     assert (definition.inputs["cpu"], definition.inputs["memory"]) == ("256", "512")
     container = _container(either)
-    assert container["healthCheck"]["command"] == ["CMD", "node", "/app/healthcheck.js"]
+    assert container["healthCheck"]["command"] == ["CMD", "node", "/app/healthcheck.js", "/health"]
     assert container["user"] == "1000"
     assert container["readonlyRootFilesystem"] is True
     assert container["privileged"] is False
