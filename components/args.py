@@ -72,6 +72,9 @@ _CONTAINER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 DEPENDENCY_CONDITIONS: tuple[str, ...] = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
 #: IAM's default quota of managed policies attached to one role.
 MAX_ROLE_POLICIES = 10
+#: The sample service's own checker (service/healthcheck.js), for images of service/ however they
+#: were built; its slim image has neither curl nor wget.
+SAMPLE_HEALTH_CHECK: tuple[str, ...] = ("CMD", "node", "/app/healthcheck.js", "{healthCheckPath}")
 #: The container the load balancer routes to; sidecars may not take its name.
 APP_CONTAINER_NAME = "app"
 
@@ -142,12 +145,13 @@ class BlueGreenServiceArgs:
     """Path that the target groups' and the test gate's health checks request, and the sample
     service's container health check. Default `/health`."""
     container_health_check_command: Sequence[str] | None = None
-    """The container health check (`["CMD", ...]` or `["CMD-SHELL", "..."]`); `()` turns it off.
-    Default None, automatic: building the sample service (`service_dir` default, no
-    `image_uri`), its own checker on `health_check_path` (its slim image has neither curl nor
-    wget); any other image, none, because ECS runs the command inside the image and only you
-    know what it contains. Without one, the target group's health check on `health_check_path`
-    still gates every release and replaces failing tasks."""
+    """The container health check (`["CMD", ...]` or `["CMD-SHELL", "..."]`), in which
+    `{healthCheckPath}` and `{containerPort}` stand for those settings; `()` turns it off.
+    Default None, automatic: when the stack builds the sample service (`service_dir` default,
+    no `image_uri`), `SAMPLE_HEALTH_CHECK`; for any other image none, because ECS runs the
+    command inside the image and only its owner knows what the image contains (curl? a shell?).
+    Without one, the target group's check on `health_check_path` still gates every release and
+    replaces failing tasks; the policy pack's `ecs-container-health-check` asks for one."""
     cpu: int = 256
     """Fargate CPU units. Default 256 (0.25 vCPU), the cheapest size."""
     memory: int = 512
@@ -347,11 +351,15 @@ class BlueGreenServiceArgs:
     @property
     def health_check_command(self) -> tuple[str, ...]:
         """The container health check in effect; empty when there is none."""
-        if self.container_health_check_command is not None:
-            return tuple(self.container_health_check_command)
-        if self.builds_sample:
-            return ("CMD", "node", "/app/healthcheck.js", self.health_check_path)
-        return ()
+        command = self.container_health_check_command
+        if command is None:
+            command = SAMPLE_HEALTH_CHECK if self.builds_sample else ()
+        return tuple(
+            part.replace("{healthCheckPath}", self.health_check_path).replace(
+                "{containerPort}", str(self.container_port)
+            )
+            for part in command
+        )
 
     @property
     def gate_paths(self) -> tuple[str, ...]:

@@ -49,8 +49,14 @@ WORKLOAD = {
 }
 
 
+HEALTH_CHECK_KEY = "ecs-blue-green:containerHealthCheckCommand"
+
+
 def _config(**overrides: Any) -> dict[str, Any]:
-    return {**stack_config("dev"), **{f"ecs-blue-green:{k}": v for k, v in overrides.items()}}
+    """The dev stack with `overrides`, without its container health check (that of the sample
+    image), so each test starts from the component's default."""
+    dev = {k: v for k, v in stack_config("dev").items() if k != HEALTH_CHECK_KEY}
+    return {**dev, **{f"ecs-blue-green:{k}": v for k, v in overrides.items()}}
 
 
 @pytest.fixture(scope="module", params=["CODE_DEPLOY", "ECS"])
@@ -252,16 +258,32 @@ def test_foreign_image_gets_no_container_health_check_by_default(plain: StackRun
     assert "healthCheck" not in _containers(plain)["app"]
 
 
-def test_sample_checker_follows_health_check_path() -> None:
+def test_building_the_sample_gets_its_checker_on_health_check_path() -> None:
     run = run_main(_config(healthCheckPath="/ready"))
     command = _containers(run)["app"]["healthCheck"]["command"]
     assert command == ["CMD", "node", "/app/healthcheck.js", "/ready"]
 
 
+def test_shipped_stacks_name_the_sample_checker_and_it_follows_the_path() -> None:
+    """CI builds service/ and passes the image by URI: the stack files say what is inside."""
+    assert stack_config("dev")[HEALTH_CHECK_KEY][-1] == "{healthCheckPath}"
+    run = run_main({**stack_config("dev"), "ecs-blue-green:imageUri": FOREIGN_IMAGE,
+                    "ecs-blue-green:healthCheckPath": "/ready"})  # fmt: skip
+    command = _containers(run)["app"]["healthCheck"]["command"]
+    assert command == ["CMD", "node", "/app/healthcheck.js", "/ready"]
+
+
 def test_own_health_check_command_and_none(plain: StackRun) -> None:
-    curl = ["CMD-SHELL", "curl -fs http://localhost:3000/healthz || exit 1"]
-    run = run_main(_config(imageUri=FOREIGN_IMAGE, containerHealthCheckCommand=curl))
-    assert _containers(run)["app"]["healthCheck"]["command"] == curl
+    curl = ["CMD-SHELL", "curl -fs http://localhost:{containerPort}{healthCheckPath} || exit 1"]
+    run = run_main(
+        _config(
+            imageUri=FOREIGN_IMAGE, healthCheckPath="/healthz", containerHealthCheckCommand=curl
+        )
+    )
+    assert _containers(run)["app"]["healthCheck"]["command"] == [
+        "CMD-SHELL",
+        "curl -fs http://localhost:3000/healthz || exit 1",
+    ]
     off = run_main(_config(containerHealthCheckCommand=["NONE"]))
     assert "healthCheck" not in _containers(off)["app"]
 

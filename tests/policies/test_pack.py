@@ -36,6 +36,7 @@ ADVISORY = {
     "ecs-container-hardening",
     "ecs-container-logging",
     "alb-drop-invalid-headers",
+    "ecs-container-secret-environment",
 }
 STACK_POLICIES = {
     "codedeploy-service-has-deployment-group",
