@@ -16,7 +16,12 @@ everything else hangs on:
 - `enableExecuteCommand` of a CODE_DEPLOY service: UpdateService accepts only the desired count,
   deployment configuration, grace period, placement, managed tags and tag propagation for such a
   service (ECS API reference, UpdateService), and the AppSpec has no such property, so the
-  change would fail at `pulumi up`.
+  change would fail at `pulumi up`;
+- an ECS-controller service moving between launch type FARGATE and a capacity provider strategy
+  (`fargateSpotPercent` 0 <-> above 0, or a controller switch that does so):
+  terraform-provider-aws replaces the service then (internal/service/ecs/service.go,
+  `capacityProviderStrategyCustomizeDiff`). Under CODE_DEPLOY the service stays on FARGATE and
+  the AppSpec carries Spot, so any change there is a release.
 
 So the program reads its own stack's previous outputs through a StackReference, compares them
 with this run's `identity` output, and fails before registering anything. A stack without that
@@ -55,6 +60,10 @@ def identity_of(
         "executeCommand": (
             args.enable_execute_command if args.deployment_controller == "CODE_DEPLOY" else None
         ),
+        # Whether the service itself runs on a capacity provider strategy (ECS controller only).
+        "capacityProviders": bool(
+            args.deployment_controller == "ECS" and args.capacity_provider_strategy
+        ),
     }
 
 
@@ -89,6 +98,19 @@ def identity_errors(
             "applied to a running CODE_DEPLOY service (UpdateService refuses it, and a CodeDeploy "
             "release does not carry it). Switch to deploymentController ECS first, or deploy a "
             f"new stack ({RUNBOOK}#ecs-exec)"
+        )
+    old_spot = previous.get("capacityProviders")
+    if old_spot is not None and old_spot != current["capacityProviders"]:
+        errors.append(
+            "fargateSpotPercent/deploymentController: the service would move from "
+            + (
+                "a capacity provider strategy to launch type FARGATE"
+                if old_spot
+                else "launch type FARGATE to a capacity provider strategy"
+            )
+            + ", which re-creates an ECS-controller service. Keep fargateSpotPercent "
+            + ("above 0" if old_spot else "at 0")
+            + f", or deploy a new stack and move DNS ({RUNBOOK}#fargate-spot)"
         )
     if previous.get("httpRedirect") and current["productionPort"] == 80:
         errors.append(

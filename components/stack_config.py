@@ -111,6 +111,7 @@ SETTINGS: tuple[Setting, ...] = (
     _setting("taskRolePolicyArns", list),
     _setting("cpuArchitecture", str),
     _setting("enableExecuteCommand", bool),
+    _setting("fargateSpotPercent", int),
     _setting("sidecars", list),
 )
 #: Values that Pulumi.yaml declares as defaults but that mean "not set".

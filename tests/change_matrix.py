@@ -175,6 +175,7 @@ CHANGES: tuple[Change, ...] = (
     Change("taskRolePolicyArns", [QUEUE_POLICY]),
     Change("cpuArchitecture", "ARM64"),
     Change("enableExecuteCommand", True),
+    Change("fargateSpotPercent", 50),
     Change("sidecars", [LOG_ROUTER]),
 )
 

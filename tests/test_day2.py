@@ -116,6 +116,7 @@ def test_identity_is_exported_for_the_next_run(dev: StackRun) -> None:
         "productionPort": 80,
         "httpRedirect": False,
         "executeCommand": False,
+        "capacityProviders": False,
     }
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from components.args import BlueGreenServiceArgs, SidecarArgs
 from components.identity_guard import identity_errors, identity_of
+from components.release.codedeploy.spec import ReleaseSpec, Serving
 from components.task_definition import policy_resource_name
 from tests.harness import StackRun, run_main, stack_config
 
@@ -294,3 +295,120 @@ def test_unknown_key_is_refused_before_any_resource() -> None:
     assert "ecs-blue-green:cpuArchitecure: unknown config key; did you mean " in str(run.error)
     assert "ecs-blue-green:cpuArchitecture?" in str(run.error)
     assert run.registrations == []
+
+
+# --- 5. Fargate Spot -----------------------------------------------------------------------
+CAPACITY = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
+HALF_SPOT = [
+    {"capacity_provider": "FARGATE", "base": 1, "weight": 50},
+    {"capacity_provider": "FARGATE_SPOT", "base": 0, "weight": 50},
+]
+
+
+def test_cluster_offers_fargate_and_fargate_spot(plain: StackRun) -> None:
+    providers = plain.one(CAPACITY)
+    assert providers.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    assert "defaultCapacityProviderStrategies" not in providers.inputs
+
+
+def test_no_spot_keeps_launch_type_and_an_unchanged_release(plain: StackRun) -> None:
+    service = plain.one(SERVICE).inputs
+    assert service["launchType"] == "FARGATE"
+    assert "capacityProviderStrategies" not in service
+    release = plain.one(DYNAMIC, "-release")
+    assert "capacity_provider_strategy" not in release.inputs
+
+
+def test_spot_under_codedeploy_goes_out_in_the_appspec() -> None:
+    run = run_main(_config(fargateSpotPercent=50))
+    service = run.one(SERVICE)
+    assert service.inputs["launchType"] == "FARGATE"
+    assert "capacityProviderStrategies" in service.ignore_changes
+    assert run.one(DYNAMIC, "-release").inputs["capacity_provider_strategy"] == HALF_SPOT
+
+
+def test_spot_under_ecs_is_the_service_strategy_with_a_base_on_fargate() -> None:
+    run = run_main(_config(fargateSpotPercent=100, deploymentController="ECS"))
+    service = run.one(SERVICE)
+    assert "launchType" not in service.inputs
+    assert service.inputs["capacityProviderStrategies"] == [
+        {"capacityProvider": "FARGATE", "base": 1, "weight": 0},
+        {"capacityProvider": "FARGATE_SPOT", "base": 0, "weight": 100},
+    ]
+    assert service.inputs["forceNewDeployment"] is True
+    assert run.one(CAPACITY).urn in service.dependencies
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"fargate_spot_percent": 101}, "fargateSpotPercent: 101 is outside 0..100"),
+        (
+            {"fargate_spot_percent": 20, "cpu_architecture": "ARM64"},
+            "fargateSpotPercent: Fargate Spot runs X86_64 tasks only",
+        ),
+    ],
+)
+def test_bad_spot_share_is_refused(settings: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        BlueGreenServiceArgs(**settings).validate("web")
+
+
+@pytest.mark.parametrize(
+    ("controller", "before", "after", "refused"),
+    [
+        ("ECS", 0, 50, True),
+        ("ECS", 50, 0, True),
+        ("ECS", 50, 80, False),
+        ("CODE_DEPLOY", 0, 50, False),
+        ("CODE_DEPLOY", 50, 0, False),
+    ],
+)
+def test_ecs_service_cannot_move_between_launch_type_and_spot(
+    controller: str, before: int, after: int, refused: bool
+) -> None:
+    def identity(percent: int) -> dict[str, Any]:
+        args = BlueGreenServiceArgs(deployment_controller=controller, fargate_spot_percent=percent)  # type: ignore[arg-type]
+        return identity_of("web", args)
+
+    errors = identity_errors(identity(before), identity(after), allow_rename=False)
+    assert bool(errors) is refused
+    if refused:
+        assert errors[0].startswith("fargateSpotPercent/deploymentController: the service would")
+
+
+def test_a_spot_change_alone_is_a_codedeploy_release() -> None:
+    """The releaser deploys only what differs from the PRIMARY task set: Spot must count."""
+    props = {
+        "application_name": "web", "deployment_group_name": "web", "cluster_name": "c",
+        "service_name": "s", "task_definition_arn": "td:2", "container_name": "app",
+        "container_port": 3000, "region": "eu-west-1", "capacity_provider_strategy": HALF_SPOT,
+    }  # fmt: skip
+    spec = ReleaseSpec.from_props(props)
+    on_demand = Serving.from_service({"taskSets": [{"status": "PRIMARY", "taskDefinition": "td:2",
+                                                    "launchType": "FARGATE"}]})  # fmt: skip
+    assert spec.differences(on_demand) == [
+        "capacity launch type -> FARGATE base 1 weight 50, FARGATE_SPOT base 0 weight 50"
+    ]
+    half = Serving.from_service(
+        {
+            "taskSets": [
+                {
+                    "status": "PRIMARY",
+                    "taskDefinition": "td:2",
+                    "capacityProviderStrategy": [
+                        {"capacityProvider": "FARGATE_SPOT", "weight": 50, "base": 0},
+                        {"capacityProvider": "FARGATE", "weight": 50, "base": 1},
+                    ],
+                }
+            ]
+        }
+    )
+    assert spec.differences(half) == []
+    back = ReleaseSpec.from_props({**props, "capacity_provider_strategy": None})
+    assert back.differences(half) == [
+        "capacity FARGATE base 1 weight 50, FARGATE_SPOT base 0 weight 50 -> launch type"
+    ]
+    content = json.loads(spec.revision()["appSpecContent"]["content"])
+    strategy = content["Resources"][0]["TargetService"]["Properties"]["CapacityProviderStrategy"]
+    assert [item["CapacityProvider"] for item in strategy] == ["FARGATE", "FARGATE_SPOT"]
