@@ -40,6 +40,7 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     listener_rule.RULE,
     service_listener_rules.RULE,
     task_definition.SECRET_ENVIRONMENT,
+    ecs_service.EXECUTE_COMMAND,
 )
 
 

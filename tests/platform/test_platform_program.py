@@ -176,12 +176,14 @@ def test_policy_groups_make_prod_mandatory_and_dev_advisory(example: StackRun) -
             "config": {
                 "all": "mandatory",
                 "codedeploy-ecs-blue-green": {"minTerminationWaitMinutes": 30},
+                "ecs-service-execute-command": "advisory",
             },
         }
     ]
     assert other["policyPacks"][0]["config"] == {
         "all": "advisory",
         "codedeploy-ecs-blue-green": {"minTerminationWaitMinutes": 5},
+        "ecs-service-execute-command": "disabled",
     }
 
 

@@ -37,6 +37,7 @@ ADVISORY = {
     "ecs-container-logging",
     "alb-drop-invalid-headers",
     "ecs-container-secret-environment",
+    "ecs-service-execute-command",
 }
 STACK_POLICIES = {
     "codedeploy-service-has-deployment-group",

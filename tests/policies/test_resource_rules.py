@@ -446,6 +446,16 @@ VIOLATIONS: list[Case] = [
             ("readonlyRootFilesystem", False, "set `readonlyRootFilesystem` to true"),
         )
     ],
+    # ecs-service-execute-command
+    *[
+        _case(
+            "ecs-service-execute-command",
+            fixture,
+            [(("enableExecuteCommand",), True)],
+            ["`enableExecuteCommand` is true"],
+        )
+        for fixture in (AWS_SERVICE_CODE_DEPLOY, NATIVE_SERVICE_ECS_BLUE_GREEN)
+    ],
     # ecs-container-secret-environment
     *[
         _case(
@@ -653,6 +663,7 @@ def test_not_applicable(
         (AWS_TARGET_GROUP, [(("deregistrationDelay",), 60.0)]),
         (AWS_SERVICE_ECS_BLUE_GREEN, [(("deploymentConfiguration", "strategy"), "CANARY")]),
         (AWS_TASK_DEFINITION, [(("containerDefinitions", 0, "user"), "1000:1000")]),
+        (AWS_SERVICE_ECS_BLUE_GREEN, [(("enableExecuteCommand",), False)]),
         # References to where a secret lives, and ordinary settings, are no secrets.
         (
             AWS_TASK_DEFINITION,
