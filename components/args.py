@@ -40,6 +40,8 @@ NatStrategy = Literal["none", "single", "onePerAz"]
 NAT_STRATEGIES: tuple[str, ...] = ("none", "single", "onePerAz")
 DeploymentController = Literal["CODE_DEPLOY", "ECS"]
 DEPLOYMENT_CONTROLLERS: tuple[str, ...] = ("CODE_DEPLOY", "ECS")
+CpuArchitecture = Literal["X86_64", "ARM64"]
+CPU_ARCHITECTURES: tuple[str, ...] = ("X86_64", "ARM64")
 
 
 #: CloudWatch Logs accepts only these retention periods (days).
@@ -59,6 +61,22 @@ _LAMBDA_ARN = re.compile(
 _POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]{1,128}$")
 _SSL_POLICY = re.compile(r"^ELBSecurityPolicy-[A-Za-z0-9-]+$")
 _IMAGE_URI = re.compile(r"^[a-z0-9.-]+(:\d+)?/[a-z0-9._/-]+(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$")
+#: AWS managed (`iam::aws:policy/...`) or customer managed policies.
+_MANAGED_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]{1,128}$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
+#: A POSIX-style variable name; ECS passes names through to the container as they are.
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
+#: ECS container names: up to 255 letters, digits, hyphens and underscores.
+_CONTAINER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+#: `dependsOn` conditions ECS accepts (ContainerDependency.condition).
+DEPENDENCY_CONDITIONS: tuple[str, ...] = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
+#: IAM's default quota of managed policies attached to one role.
+MAX_ROLE_POLICIES = 10
+#: The sample service's own checker (service/healthcheck.js), for images of service/ however they
+#: were built; its slim image has neither curl nor wget.
+SAMPLE_HEALTH_CHECK: tuple[str, ...] = ("CMD", "node", "/app/healthcheck.js", "{healthCheckPath}")
+#: The container the load balancer routes to; sidecars may not take its name.
+APP_CONTAINER_NAME = "app"
 
 #: The sample service's own rule for APP_VERSION (service/src/config.js).
 _APP_VERSION = re.compile(r"^[\x21-\x7e]{1,128}$")
@@ -83,6 +101,30 @@ class AutoscalingArgs:
 
 
 @dataclass
+class SidecarArgs:
+    """One extra container in the task, beside the app (a log router, an APM agent). The load
+    balancer keeps routing to the app container; all containers share the task's network, so
+    their ports must differ."""
+
+    name: str
+    """Container name (letters, digits, '-', '_'); not `app`, which is the app's."""
+    image: str
+    """Image reference (`registry/repo:tag` or `@sha256:`). Pulled by the execution role, which
+    may pull from ECR and public registries."""
+    essential: bool = False
+    """Whether the task stops when this container stops. Default False: a crashed agent should
+    not take the app down; a log router the app cannot run without may set True (the policy
+    pack then asks for a health check)."""
+    environment: Mapping[str, str] = field(default_factory=dict)
+    """Plain variables of this container. Default none."""
+    port_mappings: Sequence[int] = ()
+    """TCP ports the container listens on. Default none; never the app's `container_port`."""
+    depends_on: Mapping[str, str] = field(default_factory=dict)
+    """Container name -> condition (START, COMPLETE, SUCCESS, HEALTHY) to wait for before this
+    one starts. Default none."""
+
+
+@dataclass
 class BlueGreenServiceArgs:
     """Everything that shapes one blue/green service. All fields have working defaults."""
 
@@ -91,7 +133,8 @@ class BlueGreenServiceArgs:
     """Docker build context (with its Dockerfile). Default: the sample Express service."""
     image_uri: str | None = None
     """A prebuilt image (`registry/repo:tag` or `@sha256:`); when set nothing is built.
-    Default None: build `service_dir` for linux/amd64 and push it to the ECR repository."""
+    Default None: build `service_dir` for the task's `cpu_architecture` and push it to the ECR
+    repository."""
     image_retain_count: int = 20
     """ECR lifecycle: keep the newest N images. Default 20, far beyond any rollback target."""
 
@@ -99,10 +142,16 @@ class BlueGreenServiceArgs:
     container_port: int = 3000
     """Port the container listens on. Default 3000, the sample service's PORT default."""
     health_check_path: str = "/health"
-    """Path that ALB, container and test-gate health checks request. Default `/health`."""
-    container_health_check_command: Sequence[str] = ("CMD", "node", "/app/healthcheck.js")
-    """The container health check. Default: the sample service's own checker, since its
-    slim image has neither curl nor wget."""
+    """Path that the target groups' and the test gate's health checks request, and the sample
+    service's container health check. Default `/health`."""
+    container_health_check_command: Sequence[str] | None = None
+    """The container health check (`["CMD", ...]` or `["CMD-SHELL", "..."]`), in which
+    `{healthCheckPath}` and `{containerPort}` stand for those settings; `()` turns it off.
+    Default None, automatic: when the stack builds the sample service (`service_dir` default,
+    no `image_uri`), `SAMPLE_HEALTH_CHECK`; for any other image none, because ECS runs the
+    command inside the image and only its owner knows what the image contains (curl? a shell?).
+    Without one, the target group's check on `health_check_path` still gates every release and
+    replaces failing tasks; the policy pack's `ecs-container-health-check` asks for one."""
     cpu: int = 256
     """Fargate CPU units. Default 256 (0.25 vCPU), the cheapest size."""
     memory: int = 512
@@ -120,6 +169,46 @@ class BlueGreenServiceArgs:
     """Default True: the sample service writes nothing to disk."""
     autoscaling: AutoscalingArgs | None = None
     """Target-tracking on CPU. Default None: a fixed `desired_count`."""
+    cpu_architecture: CpuArchitecture = "X86_64"
+    """`X86_64` or `ARM64` (Graviton, about 20 % cheaper per vCPU-hour); the image is built for
+    the same platform (linux/amd64 or linux/arm64). Default X86_64: what most images are built
+    for. A change is a new task-definition revision, so a release."""
+    fargate_spot_percent: int = 0
+    """Share (0-100 %) of tasks beyond the first on FARGATE_SPOT, about 70 % cheaper; the first
+    task of each task set always runs on FARGATE (the strategy's base), so an interruption
+    never empties blue or green. Spot tasks get a two-minute warning (SIGTERM) and ECS replaces
+    them: during a release green may briefly have fewer healthy targets, which slows the shift
+    and can fire the unhealthy-host alarm, rolling the release back. Default 0: no Spot, the
+    service keeps launch type FARGATE. Not with ARM64 (Fargate Spot runs X86_64 only)."""
+    enable_execute_command: bool = False
+    """ECS Exec (`aws ecs execute-command`) into running tasks, for debugging; grants the task
+    role the ssmmessages channel permissions only while on. Default False: a shell in a
+    production container is a privilege to grant on purpose. Under CODE_DEPLOY it is fixed
+    when the service is created (UpdateService cannot change it there)."""
+
+    # --- workload ------------------------------------------------------------------------
+    environment: Mapping[str, str] = field(default_factory=dict)
+    """Plain variables of the app container, merged with the component's (`PORT`,
+    `APP_VERSION`, `NODE_ENV`): yours win, except `PORT`, which always comes from
+    `container_port` (setting it here is refused). Values live in the task definition and the
+    stack state in clear: put credentials in `secrets`. Default none."""
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    """Variable name -> Secrets Manager secret ARN (optionally `...:json-key:version-stage:
+    version-id`, e.g. `arn:...:secret:db-AbCdEf:password::`) or SSM parameter ARN. ECS reads
+    them when a task starts (container `secrets`, `valueFrom`); the execution role may read
+    exactly these, and the program and state hold only the ARNs. A rotated value reaches
+    tasks started afterwards: the next release, or
+    `aws ecs update-service --cluster C --service S --force-new-deployment`
+    under the ECS controller. Default none."""
+    secrets_kms_key_arn: str | None = None
+    """The customer managed KMS key that encrypts those secrets; the execution role may
+    `kms:Decrypt` with it. Default None: AWS managed keys, which need no grant."""
+    task_role_policy_arns: Sequence[str] = ()
+    """Managed policies attached to the task role, so the app can reach its bucket or queue.
+    `permissions_boundary_arn` still caps what they grant. Default none: the sample service
+    calls no AWS API."""
+    sidecars: Sequence[SidecarArgs] = ()
+    """Extra containers in the task (log routers, APM agents). Default none."""
 
     # --- traffic -----------------------------------------------------------------------
     certificate_arn: str | None = None
@@ -263,6 +352,34 @@ class BlueGreenServiceArgs:
         return 443 if self.certificate_arn else 80
 
     @property
+    def capacity_provider_strategy(self) -> tuple[tuple[str, int, int], ...]:
+        """(capacity provider, base, weight) items; empty without Spot (launch type FARGATE)."""
+        if not self.fargate_spot_percent:
+            return ()
+        return (
+            ("FARGATE", 1, 100 - self.fargate_spot_percent),
+            ("FARGATE_SPOT", 0, self.fargate_spot_percent),
+        )
+
+    @property
+    def builds_sample(self) -> bool:
+        """True when the stack builds the sample service, whose image carries its checker."""
+        return self.image_uri is None and self.service_dir == DEFAULT_SERVICE_DIR
+
+    @property
+    def health_check_command(self) -> tuple[str, ...]:
+        """The container health check in effect; empty when there is none."""
+        command = self.container_health_check_command
+        if command is None:
+            command = SAMPLE_HEALTH_CHECK if self.builds_sample else ()
+        return tuple(
+            part.replace("{healthCheckPath}", self.health_check_path).replace(
+                "{containerPort}", str(self.container_port)
+            )
+            for part in command
+        )
+
+    @property
     def gate_paths(self) -> tuple[str, ...]:
         return tuple(self.test_gate_paths) or (self.health_check_path,)
 
@@ -317,6 +434,8 @@ def _errors(name: str, a: BlueGreenServiceArgs) -> list[str]:
         _drill_errors,
         _release_engine_errors,
         _operations_errors,
+        _workload_errors,
+        _sidecar_errors,
     ):
         section(c, a)
     return c.errors
@@ -660,6 +779,138 @@ def _operations_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
         f"sslPolicy: {a.ssl_policy!r} is not an ELB security policy name like "
         f"{DEFAULT_SSL_POLICY} (see `aws elbv2 describe-ssl-policies`)",
     )
+
+
+def _workload_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    c.check(
+        a.cpu_architecture in CPU_ARCHITECTURES,
+        f"cpuArchitecture: {a.cpu_architecture!r} is not one of {', '.join(CPU_ARCHITECTURES)}",
+    )
+    c.in_range("fargateSpotPercent", a.fargate_spot_percent, 0, 100)
+    # ECS developer guide, "AWS Fargate capacity providers": Linux tasks with the ARM64
+    # architecture don't support the Fargate Spot capacity provider.
+    c.check(
+        not (a.fargate_spot_percent and a.cpu_architecture == "ARM64"),
+        "fargateSpotPercent: Fargate Spot runs X86_64 tasks only; set it to 0 with "
+        "cpuArchitecture ARM64",
+    )
+    command = a.container_health_check_command
+    if command:
+        c.check(
+            command[0] in ("CMD", "CMD-SHELL") and len(command) >= 2,
+            f'containerHealthCheckCommand: {list(command)!r} must be ["CMD", program, args...] '
+            'or ["CMD-SHELL", "command"] (or ["NONE"] for no container health check)',
+        )
+    for name in a.environment:
+        c.check(
+            bool(_VARIABLE_NAME.match(name)),
+            f"environment: {name!r} is not a variable name (letters, digits, '_'; not a digit "
+            "first)",
+        )
+    c.check(
+        "PORT" not in a.environment and "PORT" not in a.secrets,
+        "environment/secrets: PORT is set from containerPort; set containerPort instead",
+    )
+    for name, arn in a.secrets.items():
+        c.check(
+            bool(_VARIABLE_NAME.match(name)),
+            f"secrets: {name!r} is not a variable name (letters, digits, '_'; not a digit first)",
+        )
+        c.check(
+            secret_resource_arn(arn) is not None,
+            f"secrets.{name}: {arn!r} is neither a Secrets Manager secret ARN "
+            "(arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>, optionally "
+            "followed by :json-key:version-stage:version-id) nor an SSM parameter ARN "
+            "(arn:aws:ssm:<region>:<account>:parameter/<name>)",
+        )
+    both = sorted(set(a.environment) & set(a.secrets))
+    c.check(not both, f"environment/secrets: {both} are given in both; keep each in one")
+    if a.secrets_kms_key_arn is not None:
+        c.check(
+            bool(_KMS_KEY_ARN.match(a.secrets_kms_key_arn)),
+            f"secretsKmsKeyArn: {a.secrets_kms_key_arn!r} is not a KMS key ARN like "
+            "arn:aws:kms:eu-west-1:123456789012:key/<uuid> (kms:Decrypt is granted on keys, not "
+            "aliases)",
+        )
+        c.check(bool(a.secrets), "secretsKmsKeyArn: only applies with secrets")
+    for arn in a.task_role_policy_arns:
+        c.check(
+            bool(_MANAGED_POLICY_ARN.match(arn)),
+            f"taskRolePolicyArns: {arn!r} is not a managed policy ARN like "
+            "arn:aws:iam::123456789012:policy/orders-queue or arn:aws:iam::aws:policy/...",
+        )
+    c.check(
+        len(set(a.task_role_policy_arns)) == len(a.task_role_policy_arns),
+        "taskRolePolicyArns: a policy is listed twice",
+    )
+    c.check(
+        len(a.task_role_policy_arns) <= MAX_ROLE_POLICIES,
+        f"taskRolePolicyArns: {len(a.task_role_policy_arns)} policies; IAM attaches at most "
+        f"{MAX_ROLE_POLICIES} managed policies to a role by default",
+    )
+
+
+def _sidecar_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
+    names = [s.name for s in a.sidecars]
+    containers = {APP_CONTAINER_NAME, *names}
+    c.check(
+        len(set(names)) == len(names) and APP_CONTAINER_NAME not in names,
+        f"sidecars: names {names} must be unique and not {APP_CONTAINER_NAME!r} (the app's)",
+    )
+    ports: list[int] = [a.container_port]
+    for sidecar in a.sidecars:
+        key = f"sidecars.{sidecar.name}"
+        c.check(
+            bool(_CONTAINER_NAME.match(sidecar.name)),
+            f"{key}: the name must be 1-255 letters, digits, '-' or '_'",
+        )
+        c.check(
+            bool(_IMAGE_URI.match(sidecar.image)),
+            f"{key}.image: {sidecar.image!r} is not an image reference like "
+            "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
+        )
+        for name in sidecar.environment:
+            c.check(
+                bool(_VARIABLE_NAME.match(name)),
+                f"{key}.environment: {name!r} is not a variable name",
+            )
+        for port in sidecar.port_mappings:
+            c.in_range(f"{key}.portMappings", port, 1, 65535)
+            c.check(
+                port not in ports,
+                f"{key}.portMappings: {port} is already taken in the task (containerPort or "
+                "another sidecar); containers of a task share one network namespace",
+            )
+            ports.append(port)
+        for container, condition in sidecar.depends_on.items():
+            c.check(
+                container in containers and container != sidecar.name,
+                f"{key}.dependsOn: {container!r} is not another container of the task "
+                f"({', '.join(sorted(containers - {sidecar.name}))})",
+            )
+            c.check(
+                condition in DEPENDENCY_CONDITIONS,
+                f"{key}.dependsOn.{container}: {condition!r} is not one of "
+                f"{', '.join(DEPENDENCY_CONDITIONS)}",
+            )
+
+
+#: Secrets Manager ARN as ECS takes it: the secret's ARN, then optionally
+#: `:json-key:version-stage:version-id` (each part may be empty).
+_SECRETS_MANAGER_ARN = re.compile(
+    r"^(?P<secret>arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+)"
+    r"(:[^:]*:[^:]*:[^:]*)?$"
+)
+_SSM_PARAMETER_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[\w./-]+$")
+
+
+def secret_resource_arn(value_from: str) -> str | None:
+    """The ARN IAM authorises a secret's read on: a Secrets Manager `valueFrom` reduced to the
+    secret's own ARN (the json-key, version-stage and version-id suffix is no resource), or an
+    SSM parameter ARN as it is. None when `value_from` is neither."""
+    if match := _SECRETS_MANAGER_ARN.match(value_from):
+        return match.group("secret")
+    return value_from if _SSM_PARAMETER_ARN.match(value_from) else None
 
 
 def _cidr_error(key: str, cidr: str) -> list[str]:

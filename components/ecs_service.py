@@ -10,8 +10,20 @@ when autoscaling owns it), so a second `pulumi up` after a release plans no chan
   those. A subnet or security-group change thereby becomes a release instead of an UpdateService
   call that ECS rejects ("Unable to update network parameters on services with a CODE_DEPLOY
   deployment controller", pulumi-aws#1961, terraform-provider-aws#13473).
+  Fargate Spot (`fargateSpotPercent`) goes out in the AppSpec's CapacityProviderStrategy too:
+  the service keeps launch type FARGATE and ignores its launch type and capacity providers,
+  which CodeDeploy's task sets own.
 - ECS: the service update *is* the release, so nothing the release changes is ignored. ECS
-  rewrites the listener rules' actions, not the service (see components/release/ecs/).
+  rewrites the listener rules' actions, not the service (see components/release/ecs/). With
+  Fargate Spot the service runs on a capacity provider strategy instead of a launch type, with
+  `force_new_deployment`: terraform-provider-aws (internal/service/ecs/service.go,
+  `capacityProviderStrategyCustomizeDiff`) replaces the service when its strategy changes
+  without it (older v5/v6 releases), or refuses the plan (newer ones), and always replaces it
+  between a launch type and a strategy; components.identity_guard refuses that move at preview.
+
+Every cluster made here has the FARGATE and FARGATE_SPOT capacity providers associated (ECS
+developer guide, "AWS Fargate capacity providers": they only need associating), without a
+default strategy, so services on a launch type are unaffected.
 """
 
 from __future__ import annotations
@@ -27,9 +39,16 @@ from components.args import BlueGreenServiceArgs
 
 #: Engine (camelCase) names of the service properties each release controller owns.
 IGNORED_BY_CONTROLLER: dict[str, list[str]] = {
-    "CODE_DEPLOY": ["taskDefinition", "loadBalancers", "networkConfiguration"],
+    "CODE_DEPLOY": [
+        "taskDefinition",
+        "loadBalancers",
+        "networkConfiguration",
+        "launchType",
+        "capacityProviderStrategies",
+    ],
     "ECS": [],
 }
+FARGATE_PROVIDERS = ["FARGATE", "FARGATE_SPOT"]
 
 
 @dataclass
@@ -61,6 +80,7 @@ class ServiceRelease:
 class EcsService:
     cluster: aws.ecs.Cluster | None
     """The service's own cluster; None on a shared runtime's."""
+    capacity_providers: aws.ecs.ClusterCapacityProviders | None
     cluster_arn: pulumi.Output[str]
     cluster_name: pulumi.Output[str]
     service: aws.ecs.Service
@@ -84,8 +104,9 @@ def create_ecs_service(
     release: ServiceRelease | None = None,
 ) -> EcsService:
     cluster: aws.ecs.Cluster | None = None
+    providers: aws.ecs.ClusterCapacityProviders | None = None
     if args.shared_runtime is None:
-        cluster = create_cluster(f"{name}-cluster", tags, parent)
+        cluster, providers = create_cluster(f"{name}-cluster", tags, parent)
         cluster_arn, cluster_name = cluster.arn, cluster.name
     else:
         cluster_arn = pulumi.Output.from_input(args.shared_runtime.cluster_arn)
@@ -101,6 +122,21 @@ def create_ecs_service(
     }
     if release.advanced_configuration is not None:
         load_balancer["advanced_configuration"] = release.advanced_configuration
+    # Under CODE_DEPLOY the AppSpec carries Spot; the service itself stays on FARGATE.
+    strategy = args.capacity_provider_strategy if release.controller == "ECS" else ()
+    placement: dict[str, Any] = (
+        {
+            "capacity_provider_strategies": [
+                {"capacity_provider": provider, "base": base, "weight": weight}
+                for provider, base, weight in strategy
+            ],
+            "force_new_deployment": True,
+        }
+        if strategy
+        else {"launch_type": "FARGATE"}
+    )
+    if strategy and providers is not None:
+        depends_on = [*depends_on, providers]
     waits = release.wait_for_steady_state
     timeout = f"{release.timeout_minutes}m" if release.timeout_minutes else None
     controller_inputs: dict[str, Any] = {
@@ -123,7 +159,7 @@ def create_ecs_service(
         cluster=cluster_arn,
         task_definition=task_definition_arn,
         desired_count=args.desired_count,
-        launch_type="FARGATE",
+        **placement,
         **controller_inputs,
         health_check_grace_period_seconds=args.health_check_grace_period_seconds,
         load_balancers=[load_balancer],
@@ -132,6 +168,8 @@ def create_ecs_service(
             "security_groups": [security_group_id],
             "assign_public_ip": assign_public_ip,
         },
+        # Absent while off: stacks that never turn it on keep an unchanged service.
+        enable_execute_command=True if args.enable_execute_command else None,
         propagate_tags="SERVICE",
         enable_ecs_managed_tags=True,
         tags=tags,
@@ -146,7 +184,7 @@ def create_ecs_service(
         ),
     )
     if args.autoscaling is None:
-        return EcsService(cluster, cluster_arn, cluster_name, service, None, None)
+        return EcsService(cluster, providers, cluster_arn, cluster_name, service, None, None)
     scaling = args.autoscaling
     target = aws.appautoscaling.Target(
         f"{name}-scaling-target",
@@ -173,16 +211,24 @@ def create_ecs_service(
         },
         opts=pulumi.ResourceOptions(parent=target),
     )
-    return EcsService(cluster, cluster_arn, cluster_name, service, target, policy)
+    return EcsService(cluster, providers, cluster_arn, cluster_name, service, target, policy)
 
 
 def create_cluster(
     name: str, tags: dict[str, str], parent: pulumi.Resource, *, protect: bool | None = None
-) -> aws.ecs.Cluster:
-    """A Fargate cluster with Container Insights (per-service CPU, memory and task metrics)."""
-    return aws.ecs.Cluster(
+) -> tuple[aws.ecs.Cluster, aws.ecs.ClusterCapacityProviders]:
+    """A Fargate cluster with Container Insights (per-service CPU, memory and task metrics),
+    and FARGATE and FARGATE_SPOT associated for services that use Spot."""
+    cluster = aws.ecs.Cluster(
         name,
         settings=[{"name": "containerInsights", "value": "enabled"}],
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
+    providers = aws.ecs.ClusterCapacityProviders(
+        f"{name}-capacity",
+        cluster_name=cluster.name,
+        capacity_providers=FARGATE_PROVIDERS,
+        opts=pulumi.ResourceOptions(parent=cluster),
+    )
+    return cluster, providers

@@ -1,6 +1,10 @@
 """Fargate task sizes: the only cpu/memory pairs AWS accepts for a Fargate task.
 
-Source: the ECS developer guide, "Task CPU and memory" (Linux, platform version 1.4.0).
+Source: the ECS developer guide, "Task CPU and memory" (Linux, platform version 1.4.0), and
+"Troubleshoot Amazon ECS task definition invalid CPU or memory errors"
+(https://docs.aws.amazon.com/AmazonECS/latest/userguide/task-cpu-memory-error.html): one table
+for every task definition that requires FARGATE, so it is checked whatever the task's
+`cpuArchitecture` (X86_64 or ARM64).
 """
 
 from __future__ import annotations

@@ -12,7 +12,16 @@ everything else hangs on:
   balancers and network (CodeDeploy owns them), so a move would leave the service on deleted
   groups. awsx also re-lays out the subnets of a VPC whose NAT strategy changes;
 - turning HTTPS off while the HTTP->HTTPS redirect holds port 80: the production listener can
-  only move to 80 once it is free, and Pulumi deletes removed resources last.
+  only move to 80 once it is free, and Pulumi deletes removed resources last;
+- `enableExecuteCommand` of a CODE_DEPLOY service: UpdateService accepts only the desired count,
+  deployment configuration, grace period, placement, managed tags and tag propagation for such a
+  service (ECS API reference, UpdateService), and the AppSpec has no such property, so the
+  change would fail at `pulumi up`;
+- an ECS-controller service moving between launch type FARGATE and a capacity provider strategy
+  (`fargateSpotPercent` 0 <-> above 0, or a controller switch that does so):
+  terraform-provider-aws replaces the service then (internal/service/ecs/service.go,
+  `capacityProviderStrategyCustomizeDiff`). Under CODE_DEPLOY the service stays on FARGATE and
+  the AppSpec carries Spot, so any change there is a release.
 
 So the program reads its own stack's previous outputs through a StackReference, compares them
 with this run's `identity` output, and fails before registering anything. A stack without that
@@ -47,6 +56,14 @@ def identity_of(
         "network": network,
         "productionPort": args.production_port,
         "httpRedirect": args.certificate_arn is not None and args.http_redirect,
+        # None under the ECS controller, whose UpdateService changes it.
+        "executeCommand": (
+            args.enable_execute_command if args.deployment_controller == "CODE_DEPLOY" else None
+        ),
+        # Whether the service itself runs on a capacity provider strategy (ECS controller only).
+        "capacityProviders": bool(
+            args.deployment_controller == "ECS" and args.capacity_provider_strategy
+        ),
     }
 
 
@@ -73,6 +90,27 @@ def identity_errors(
             f"{current['network']}; target groups and security groups cannot move between "
             "networks under a running service. Deploy a new stack in the new network and move "
             f"DNS ({RUNBOOK}#moving-to-another-network-or-account)"
+        )
+    old_exec, new_exec = previous.get("executeCommand"), current["executeCommand"]
+    if old_exec is not None and new_exec is not None and old_exec != new_exec:
+        errors.append(
+            f"enableExecuteCommand: {str(old_exec).lower()} -> {str(new_exec).lower()} cannot be "
+            "applied to a running CODE_DEPLOY service (UpdateService refuses it, and a CodeDeploy "
+            "release does not carry it). Switch to deploymentController ECS first, or deploy a "
+            f"new stack ({RUNBOOK}#ecs-exec)"
+        )
+    old_spot = previous.get("capacityProviders")
+    if old_spot is not None and old_spot != current["capacityProviders"]:
+        errors.append(
+            "fargateSpotPercent/deploymentController: the service would move from "
+            + (
+                "a capacity provider strategy to launch type FARGATE"
+                if old_spot
+                else "launch type FARGATE to a capacity provider strategy"
+            )
+            + ", which re-creates an ECS-controller service. Keep fargateSpotPercent "
+            + ("above 0" if old_spot else "at 0")
+            + f", or deploy a new stack and move DNS ({RUNBOOK}#fargate-spot)"
         )
     if previous.get("httpRedirect") and current["productionPort"] == 80:
         errors.append(

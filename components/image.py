@@ -13,6 +13,11 @@ import pulumi_docker_build as docker_build
 
 from components.args import BlueGreenServiceArgs
 
+#: The build platform of each task CPU architecture, so the image runs where the task does.
+PLATFORMS: dict[str, docker_build.Platform] = {
+    "X86_64": docker_build.Platform.LINUX_AMD64,
+    "ARM64": docker_build.Platform.LINUX_ARM64,
+}
 #: Never part of the build context (see service/.dockerignore), so never part of the tag.
 _NOT_SOURCE = {"node_modules", ".git", "test"}
 
@@ -107,7 +112,7 @@ def create_image(
         f"{name}-image",
         context=docker_build.BuildContextArgs(location=str(args.service_dir)),
         dockerfile=docker_build.DockerfileArgs(location=str(args.service_dir / "Dockerfile")),
-        platforms=[docker_build.Platform.LINUX_AMD64],
+        platforms=[PLATFORMS[args.cpu_architecture]],
         push=True,
         # A preview must not need Docker; the build runs at `pulumi up`.
         build_on_preview=False,

@@ -118,7 +118,9 @@ class SharedRuntime(pulumi.ComponentResource):
             **args.tags,
         }
         self.network = create_vpc(name, args.nat_strategy, tags, self, protect=args.protect)
-        self.cluster = create_cluster(f"{name}-cluster", tags, self, protect=args.protect)
+        self.cluster, self.capacity_providers = create_cluster(
+            f"{name}-cluster", tags, self, protect=args.protect
+        )
         self.load_balancer_security_group = aws.ec2.SecurityGroup(
             f"{name}-alb-sg",
             vpc_id=self.network.vpc_id,

@@ -8,17 +8,20 @@ file without the Pulumi runtime. Unset keys keep the argument's documented defau
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi.runtime.config
 import yaml
 
-from components.args import AutoscalingArgs, BlueGreenServiceArgs
+from components.args import AutoscalingArgs, BlueGreenServiceArgs, SidecarArgs
 from components.runtime_ref import OUTPUT_FIELDS, SharedRuntimeRef, from_stack_reference
 
 PROJECT = "ecs-blue-green"
@@ -102,12 +105,23 @@ SETTINGS: tuple[Setting, ...] = (
     _setting("releaseOverrideAlarms", str),
     _setting("sslPolicy", str),
     _setting("httpRedirect", bool),
+    _setting("environment", list),
+    _setting("secrets", list),
+    _setting("secretsKmsKeyArn", str),
+    _setting("taskRolePolicyArns", list),
+    _setting("cpuArchitecture", str),
+    _setting("enableExecuteCommand", bool),
+    _setting("fargateSpotPercent", int),
+    _setting("sidecars", list),
 )
 #: Values that Pulumi.yaml declares as defaults but that mean "not set".
 _UNSET: dict[str, tuple[Any, ...]] = {
     "deploymentTimeoutMinutes": (0,),
     "listenerRulePriority": (0,),
+    "containerHealthCheckCommand": ([],),
 }
+#: Docker's spelling of "no health check" (HEALTHCHECK NONE); ECS has none, so it becomes ().
+NO_HEALTH_CHECK = ["NONE"]
 #: Opt-in to re-creating the stack's resources under a new serviceName (components.identity_guard).
 ALLOW_RENAME_KEY = "allowServiceRename"
 #: The runtime stack a service attaches to (components.runtime_ref).
@@ -135,10 +149,7 @@ def _check_kind(key: str, value: Any, kind: type) -> Any:
 def args_from_values(values: Mapping[str, Any]) -> tuple[str, BlueGreenServiceArgs]:
     """Builds the component's name and args from decoded config values (keys without the
     project prefix). Unknown keys are an error: a typo must not silently keep a default."""
-    known = {s.key for s in SETTINGS} | set(EXTRA_KEYS)
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ValueError(f"{PROJECT}: unknown config key(s) {unknown}; allowed: {sorted(known)}")
+    unknown_key_errors(values)
     kwargs: dict[str, Any] = {}
     scaling: dict[str, Any] = {}
     hooks: dict[str, str] = {}
@@ -148,10 +159,7 @@ def args_from_values(values: Mapping[str, Any]) -> tuple[str, BlueGreenServiceAr
         value = _check_kind(setting.key, values[setting.key], setting.kind)
         if value in _UNSET.get(setting.key, ("",) if setting.kind is str else ()):
             continue
-        if setting.key == "ecsHooks":
-            value = _stage_arns(value)
-        elif isinstance(value, list):
-            value = tuple(value)
+        value = _converted(setting.key, value)
         group, _, field_name = setting.target.rpartition(".")
         if group == "autoscaling":
             scaling[field_name] = value
@@ -169,6 +177,94 @@ def args_from_values(values: Mapping[str, Any]) -> tuple[str, BlueGreenServiceAr
     name = _check_kind("serviceName", values.get("serviceName", DEFAULT_SERVICE_NAME), str)
     _shared_stack(values)
     return name, BlueGreenServiceArgs(**kwargs)
+
+
+def _converted(key: str, value: Any) -> Any:
+    """A checked config value as the args field takes it (lists become tuples or maps)."""
+    if key == "ecsHooks":
+        return _stage_arns(value)
+    if key in ("environment", "secrets"):
+        return _name_values(key, value)
+    if key == "sidecars":
+        return tuple(_sidecar(entry) for entry in value)
+    if key == "containerHealthCheckCommand" and value == NO_HEALTH_CHECK:
+        return ()
+    return tuple(value) if isinstance(value, list) else value
+
+
+def unknown_key_errors(values: Mapping[str, Any]) -> None:
+    """Raises ValueError for keys the program does not read, naming the nearest known key: a
+    typo must not silently keep a default while the user believes the setting took effect."""
+    known = sorted({s.key for s in SETTINGS} | set(EXTRA_KEYS))
+    unknown = sorted(set(values) - set(known))
+    if not unknown:
+        return
+    lines = []
+    for key in unknown:
+        nearest = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f"did you mean {PROJECT}:{nearest[0]}?" if nearest else "no known key is close"
+        lines.append(f"{PROJECT}:{key}: unknown config key; {hint}")
+    raise ValueError("\n".join(lines) + "\n(every known key: docs/configuration.md)")
+
+
+def _name_values(key: str, entries: list[str]) -> dict[str, str]:
+    """`["NAME=value", ...]` -> `{"NAME": "value"}`: project config declares no maps, so a map
+    travels as entries; the value may itself hold '='."""
+    pairs: dict[str, str] = {}
+    for entry in entries:
+        name, found, value = entry.partition("=")
+        if not found or not name:
+            raise ValueError(f"{PROJECT}:{key}: {entry!r} is not NAME=VALUE")
+        if name in pairs:
+            raise ValueError(f"{PROJECT}:{key}: {name} is given twice")
+        pairs[name] = value
+    return pairs
+
+
+#: The JSON fields of one `sidecars` entry -> SidecarArgs fields.
+_SIDECAR_FIELDS = {
+    "name": "name",
+    "image": "image",
+    "essential": "essential",
+    "environment": "environment",
+    "portMappings": "port_mappings",
+    "dependsOn": "depends_on",
+}
+
+
+def _sidecar(entry: str) -> SidecarArgs:
+    """One `sidecars` entry: a JSON object such as
+    `{"name": "log-router", "image": "...", "essential": false, "environment": {"K": "v"},
+    "portMappings": [8125], "dependsOn": {"app": "START"}}`."""
+    where = f"{PROJECT}:sidecars"
+    try:
+        fields = json.loads(entry)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{where}: {entry!r} is not a JSON object ({error})") from error
+    if not isinstance(fields, dict) or not {"name", "image"} <= set(fields):
+        raise ValueError(f'{where}: {entry!r} needs at least "name" and "image"')
+    extra = sorted(set(fields) - set(_SIDECAR_FIELDS))
+    if extra:
+        raise ValueError(
+            f"{where}: {extra} are not sidecar fields; allowed: {list(_SIDECAR_FIELDS)}"
+        )
+    kinds = {"name": str, "image": str, "essential": bool, "environment": dict,
+             "portMappings": list, "dependsOn": dict}  # fmt: skip
+    for field_name, value in fields.items():
+        kind = kinds[field_name]
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise ValueError(f"{where}: {field_name} of {entry!r} must be a {kind.__name__}")
+    if not all(
+        isinstance(p, int) and not isinstance(p, bool) for p in fields.get("portMappings", [])
+    ):
+        raise ValueError(f"{where}: portMappings of {entry!r} must be integers")
+    for mapping in ("environment", "dependsOn"):
+        if not all(isinstance(v, str) for v in fields.get(mapping, {}).values()):
+            raise ValueError(f"{where}: {mapping} of {entry!r} must map names to strings")
+    kwargs = {_SIDECAR_FIELDS[k]: v for k, v in fields.items()}
+    if "port_mappings" in kwargs:
+        kwargs["port_mappings"] = tuple(kwargs["port_mappings"])
+    return SidecarArgs(**kwargs)
 
 
 def _stage_arns(entries: list[str]) -> dict[str, str]:
@@ -215,11 +311,23 @@ def attach_shared_runtime(
 _NOT_YET_READ = SharedRuntimeRef(**dict.fromkeys(OUTPUT_FIELDS.values(), ""))
 
 
+def set_project_keys() -> list[str]:
+    """Every key of our project's namespace the CLI passed (stack file and Pulumi.yaml
+    defaults), without the prefix. The language host hands the whole config to the runtime
+    (`pulumi.runtime.config`); the SDK has no public listing."""
+    prefix = f"{PROJECT}:"
+    everything = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    return sorted(k[len(prefix) :] for k in everything if k.startswith(prefix))
+
+
 def read_pulumi_config(
-    config: pulumi.Config, environ: Mapping[str, str] = os.environ
+    config: pulumi.Config,
+    environ: Mapping[str, str] = os.environ,
+    set_keys: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """The set keys of the stack, each read with the getter of its type (Pulumi's own type
-    errors name the key).
+    errors name the key). Keys of the namespace that the program does not know (`set_keys`,
+    default: what the CLI passed) are kept, so `args_from_values` refuses them by name.
 
     `ECS_BLUE_GREEN_IMAGE_URI`, when set, wins over `imageUri`: in push-to-deploy runs the CI
     pipeline builds the image and the deployment's pre-run step passes its URI this way, so the
@@ -242,6 +350,9 @@ def read_pulumi_config(
     values = {
         key: value for key, kind in kinds.items() if (value := getters[kind](key)) is not None
     }
+    for key in set_project_keys() if set_keys is None else set_keys:
+        if key not in kinds:
+            values[key] = config.get(key)
     if environ.get(IMAGE_URI_ENV):
         values["imageUri"] = environ[IMAGE_URI_ENV]
     if environ.get(PERMISSIONS_BOUNDARY_ENV):

@@ -1,8 +1,11 @@
-// Container health check for images without curl or wget: exits 0 when GET /health on this
-// container answers 200, 1 otherwise. Task definition: ["CMD", "node", "/app/healthcheck.js"].
+// Container health check for images without curl or wget: exits 0 when GET <path> on this
+// container answers 200, 1 otherwise. The path is the first argument (default /health), so the
+// check follows the stack's healthCheckPath:
+// task definition ["CMD", "node", "/app/healthcheck.js", "/health"].
 import http from 'node:http';
 
 const port = process.env.PORT || '3000';
+const path = process.argv[2] || '/health';
 // Below ECS's default 5 s health check timeout, so a hung app fails the check with a message
 // instead of being cut off by the agent.
 const TIMEOUT_MS = 3000;
@@ -14,11 +17,11 @@ const fail = (reason) => {
 
 // agent: false sends Connection: close, so no kept-alive socket delays the exit.
 const request = http.get(
-  { host: '127.0.0.1', port, path: '/health', agent: false, timeout: TIMEOUT_MS },
+  { host: '127.0.0.1', port, path, agent: false, timeout: TIMEOUT_MS },
   (response) => {
     response.resume();
     if (response.statusCode !== 200) {
-      fail(`GET /health answered ${response.statusCode}`);
+      fail(`GET ${path} answered ${response.statusCode}`);
     }
   },
 );

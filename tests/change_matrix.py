@@ -42,6 +42,12 @@ EFFECTS = ("no change", "update", "release", "replace", "refused")
 CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
 HOOK = "arn:aws:lambda:eu-west-1:123456789012:function:smoke"
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v2"
+SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:web/db-AbCdEf"
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
+QUEUE_POLICY = "arn:aws:iam::123456789012:policy/orders-queue"
+LOG_ROUTER = json.dumps(
+    {"name": "log-router", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"}
+)
 EXISTING_VPC = {
     "vpcId": "vpc-0abc",
     "publicSubnetIds": ["subnet-0a", "subnet-0b"],
@@ -163,6 +169,14 @@ CHANGES: tuple[Change, ...] = (
     Change("releaseWaitForCompletion", True),
     Change("releaseRetry", "2026-11-29"),
     Change("releaseOverrideAlarms", "INC-1234"),
+    Change("environment", ["LOG_LEVEL=debug"]),
+    Change("secrets", [f"DB_PASSWORD={SECRET}:password::"]),
+    Change("secretsKmsKeyArn", KEY, also={"secrets": [f"DB_PASSWORD={SECRET}"]}),
+    Change("taskRolePolicyArns", [QUEUE_POLICY]),
+    Change("cpuArchitecture", "ARM64"),
+    Change("enableExecuteCommand", True),
+    Change("fargateSpotPercent", 50),
+    Change("sidecars", [LOG_ROUTER]),
 )
 
 

@@ -103,3 +103,18 @@ def test_network_configuration_travels_in_the_appspec_in_a_stable_order() -> Non
         }
     }
     assert properties["LoadBalancerInfo"]["ContainerPort"] == 8000
+
+
+def test_capacity_provider_strategy_appears_only_when_given() -> None:
+    plain = build_appspec(task_definition_arn=TASK_DEF, container_name="app", container_port=3000)
+    assert "CapacityProviderStrategy" not in plain["Resources"][0]["TargetService"]["Properties"]
+    spot = build_appspec(
+        task_definition_arn=TASK_DEF,
+        container_name="app",
+        container_port=3000,
+        capacity_provider_strategy=(("FARGATE", 1, 50), ("FARGATE_SPOT", 0, 50)),
+    )
+    assert spot["Resources"][0]["TargetService"]["Properties"]["CapacityProviderStrategy"] == [
+        {"Base": 1, "CapacityProvider": "FARGATE", "Weight": 50},
+        {"Base": 0, "CapacityProvider": "FARGATE_SPOT", "Weight": 50},
+    ]

@@ -46,7 +46,13 @@ def _container(run: StackRun) -> dict[str, Any]:
 def test_service_is_released_by_codedeploy_and_ignores_what_codedeploy_owns(dev: StackRun) -> None:
     service = dev.one(SERVICE)
     assert service.inputs["deploymentController"] == {"type": "CODE_DEPLOY"}
-    assert service.ignore_changes == ["taskDefinition", "loadBalancers", "networkConfiguration"]
+    assert service.ignore_changes == [
+        "taskDefinition",
+        "loadBalancers",
+        "networkConfiguration",
+        "launchType",
+        "capacityProviderStrategies",
+    ]
     assert service.inputs["desiredCount"] == 2
     assert service.inputs["healthCheckGracePeriodSeconds"] == 15
     assert service.inputs["launchType"] == "FARGATE"
@@ -194,7 +200,7 @@ def test_task_definition_is_kept_hardened_and_checks_health(either: StackRun) ->
     assert definition.inputs["requiresCompatibilities"] == ["FARGATE"]
     assert (definition.inputs["cpu"], definition.inputs["memory"]) == ("256", "512")
     container = _container(either)
-    assert container["healthCheck"]["command"] == ["CMD", "node", "/app/healthcheck.js"]
+    assert container["healthCheck"]["command"] == ["CMD", "node", "/app/healthcheck.js", "/health"]
     assert container["user"] == "1000"
     assert container["readonlyRootFilesystem"] is True
     assert container["privileged"] is False
@@ -423,6 +429,8 @@ def test_autoscaling_owns_desired_count() -> None:
         "taskDefinition",
         "loadBalancers",
         "networkConfiguration",
+        "launchType",
+        "capacityProviderStrategies",
         "desiredCount",
     ]
     target = run.one("aws:appautoscaling/target:Target").inputs

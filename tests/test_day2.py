@@ -115,6 +115,8 @@ def test_identity_is_exported_for_the_next_run(dev: StackRun) -> None:
         "network": "new VPC (natStrategy=none)",
         "productionPort": 80,
         "httpRedirect": False,
+        "executeCommand": False,
+        "capacityProviders": False,
     }
 
 

@@ -19,7 +19,7 @@ from components import BlueGreenService, BlueGreenServiceArgs
 from components.ecs_service import IGNORED_BY_CONTROLLER
 from components.lambdas.test_traffic_gate import gate
 from components.release.codedeploy import releaser
-from components.release.codedeploy.credentials import WATCH_CONFIG
+from components.release.codedeploy.credentials import WATCH_CONFIG, WATCH_MAX_ATTEMPTS
 from components.test_traffic_gate import TestTrafficGateArgs
 from ecs_blue_green_policies.pack import RULES
 from platform_stack.config import KEYS as PLATFORM_KEYS
@@ -286,7 +286,7 @@ def _phrases_from_code() -> list[tuple[str, str]]:
         ),
         (
             "docs/releases.md",
-            f"retry mode with {watch.retries['max_attempts']} attempts",
+            f"retry mode with {WATCH_MAX_ATTEMPTS} attempts",
         ),
         (
             "docs/releases.md",

@@ -70,9 +70,15 @@ def test_shipped_stacks_never_turn_the_fault_switch_on(path: Path) -> None:
     assert DECLARED["failHealthCheck"]["default"] is False
 
 
-def test_unknown_key_is_an_error() -> None:
-    with pytest.raises(ValueError, match=r"unknown config key\(s\) \['cpuu'\]"):
-        args_from_values({"cpuu": 256})
+def test_unknown_key_is_an_error_naming_the_nearest_known_key() -> None:
+    with pytest.raises(ValueError, match="unknown config key") as refused:
+        args_from_values({"cpuArchitecure": "ARM64", "cpu": 256, "zzzz": 1})
+    lines = str(refused.value).splitlines()
+    assert lines[0] == (
+        "ecs-blue-green:cpuArchitecure: unknown config key; did you mean "
+        "ecs-blue-green:cpuArchitecture?"
+    )
+    assert lines[1] == "ecs-blue-green:zzzz: unknown config key; no known key is close"
 
 
 def test_wrong_type_names_the_key() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pulumi
 
 from components import BlueGreenService, BlueGreenServiceArgs
+from components.args import SAMPLE_HEALTH_CHECK
 from components.runtime import SharedRuntime, SharedRuntimeArgs
 
 SERVICES = ("orders", "billing")
@@ -30,6 +31,8 @@ def main() -> None:
                 deployment_controller="ECS",
                 host_headers=[f"{name}.{domain}"],
                 image_uri=config.get(f"{name}Image") or None,
+                # Both run the sample service, built here or prebuilt: its checker is inside.
+                container_health_check_command=SAMPLE_HEALTH_CHECK,
                 app_version=config.get(f"{name}AppVersion") or None,
             ),
         )

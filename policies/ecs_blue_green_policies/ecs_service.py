@@ -1,4 +1,5 @@
-"""Rules on ECS services: how they release (blue/green), health check grace, rollback."""
+"""Rules on ECS services: how they release (blue/green), health check grace, rollback, ECS
+Exec."""
 
 from __future__ import annotations
 
@@ -198,6 +199,15 @@ def check_rollback_on_failure(resource: Resource, config: Config) -> Iterator[st
             yield f"set `{'.'.join(path)}.{flag}` to true so a failed deployment rolls back"
 
 
+def check_execute_command(resource: Resource, config: Config) -> Iterator[str]:
+    # Both providers spell it `enableExecuteCommand` at the top level.
+    if truthy(get(resource.props, "enableExecuteCommand")) is True:
+        yield (
+            "`enableExecuteCommand` is true: anyone allowed ecs:ExecuteCommand gets a shell in"
+            " this service's running tasks; turn it off once debugging is done"
+        )
+
+
 BLUE_GREEN = ResourceRule(
     RuleInfo(
         "ecs-service-blue-green",
@@ -236,4 +246,17 @@ ROLLBACK_ON_FAILURE = ResourceRule(
     ),
     types.ECS_SERVICE,
     check_rollback_on_failure,
+)
+
+EXECUTE_COMMAND = ResourceRule(
+    RuleInfo(
+        "ecs-service-execute-command",
+        "ECS Exec (a shell in running tasks) should be off in production. The organisation's"
+        " platform sets this rule advisory in its production policy group and disabled in the"
+        " others, so it warns where it matters without blocking a debugging session.",
+        EnforcementLevel.ADVISORY,
+        "Set `enableExecuteCommand` to false (the component's `enableExecuteCommand` setting).",
+    ),
+    types.ECS_SERVICE,
+    check_execute_command,
 )

@@ -39,6 +39,8 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     load_balancer.DROP_INVALID_HEADERS,
     listener_rule.RULE,
     service_listener_rules.RULE,
+    task_definition.SECRET_ENVIRONMENT,
+    ecs_service.EXECUTE_COMMAND,
 )
 
 

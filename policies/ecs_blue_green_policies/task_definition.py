@@ -1,4 +1,4 @@
-"""Rules on ECS task definitions' containers: health checks, hardening, logging.
+"""Rules on ECS task definitions' containers: health checks, hardening, logging, secrets.
 
 pulumi-aws sends `containerDefinitions` as one JSON string, aws-native as a list; both use the
 ECS API's camelCase keys. The whole string is unknown during preview when any part of it is
@@ -7,6 +7,7 @@ ECS API's camelCase keys. The whole string is unknown during preview when any pa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,7 +51,8 @@ def check_container_health_check(resource: Resource, config: Config) -> Iterator
             continue
         if not command:
             yield (
-                f"essential {label} has no health check: set `healthCheck.command`, for example"
+                f"essential {label} has no health check: set `healthCheck.command` (the"
+                " component's `containerHealthCheckCommand`), for example"
                 ' ["CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"]'
             )
 
@@ -114,6 +116,33 @@ def check_container_logging(resource: Resource, config: Config) -> Iterator[str]
             )
 
 
+#: Name parts that suggest a credential; a name ending in a reference suffix names where the
+#: secret lives (DB_SECRET_ARN), not the secret itself.
+_SECRET_NAME = re.compile(
+    r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL", re.IGNORECASE
+)
+_REFERENCE_SUFFIX = re.compile(r"_(ARN|NAME|ID|PATH|FILE|ENDPOINT)$", re.IGNORECASE)
+
+
+def check_secret_environment(resource: Resource, config: Config) -> Iterator[str]:
+    for label, container in _containers(resource):
+        environment = container.get("environment")
+        if not isinstance(environment, list):
+            continue
+        for index, variable in enumerate(environment):
+            name = variable.get("name") if isinstance(variable, dict) else None
+            if (
+                isinstance(name, str)
+                and _SECRET_NAME.search(name)
+                and not _REFERENCE_SUFFIX.search(name)
+            ):
+                yield (
+                    f"{label} passes {name} as a plain `environment[{index}]` entry, readable in"
+                    " the task definition and the state: move it to `secrets` (valueFrom a"
+                    " Secrets Manager secret or SSM parameter ARN)"
+                )
+
+
 CONTAINER_HEALTH_CHECK = ResourceRule(
     RuleInfo(
         "ecs-container-health-check",
@@ -151,4 +180,18 @@ CONTAINER_LOGGING = ResourceRule(
     ),
     types.TASK_DEFINITION,
     check_container_logging,
+)
+
+SECRET_ENVIRONMENT = ResourceRule(
+    RuleInfo(
+        "ecs-container-secret-environment",
+        "A plain environment variable whose name looks like a credential (PASSWORD, TOKEN,"
+        " SECRET, API_KEY...) should be a container secret.",
+        EnforcementLevel.ADVISORY,
+        "Move the variable to the container's `secrets` with `valueFrom` a Secrets Manager"
+        " secret or SSM parameter ARN; ECS reads it at task start, and neither the task"
+        " definition nor the state holds its value.",
+    ),
+    types.TASK_DEFINITION,
+    check_secret_environment,
 )

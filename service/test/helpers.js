@@ -53,8 +53,8 @@ export async function startService(t, { script = 'server.js', env = {} } = {}) {
 }
 
 /** Runs a script to completion; resolves with its exit code and output. */
-export async function runScript(script, env) {
-  const child = spawn(process.execPath, [script], {
+export async function runScript(script, env, args = []) {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: SERVICE_DIR,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -82,6 +82,22 @@ describe('healthcheck.js', { timeout: 8000 }, () => {
     assert.match(stderr, /GET \/health answered 503/);
   });
 
+  it('requests the path given as its argument (the stack healthCheckPath)', async (t) => {
+    const paths = [];
+    const ready = http.createServer((req, res) => {
+      paths.push(req.url);
+      res.writeHead(req.url === '/ready' ? 200 : 404).end();
+    });
+    ready.listen(0, '127.0.0.1');
+    await once(ready, 'listening');
+    t.after(() => ready.close());
+    const { code } = await runScript('healthcheck.js', { PORT: String(ready.address().port) }, [
+      '/ready',
+    ]);
+    assert.equal(code, 0);
+    assert.deepEqual(paths, ['/ready']);
+  });
+
   it('exits 1 when nothing listens on PORT', async () => {
     const { code, stderr } = await runScript('healthcheck.js', { PORT: String(await freePort()) });
     assert.equal(code, 1);

@@ -177,6 +177,7 @@ def test_policy_groups_make_prod_mandatory_and_dev_advisory(example: StackRun) -
                 "all": "mandatory",
                 "codedeploy-ecs-blue-green": {"minTerminationWaitMinutes": 30},
                 "ecs-service-blue-green": {"minBakeTimeMinutes": 30},
+                "ecs-service-execute-command": "advisory",
             },
         }
     ]
@@ -184,6 +185,7 @@ def test_policy_groups_make_prod_mandatory_and_dev_advisory(example: StackRun) -
         "all": "advisory",
         "codedeploy-ecs-blue-green": {"minTerminationWaitMinutes": 5},
         "ecs-service-blue-green": {"minBakeTimeMinutes": 5},
+        "ecs-service-execute-command": "disabled",
     }
 
 

@@ -36,6 +36,8 @@ ADVISORY = {
     "ecs-container-hardening",
     "ecs-container-logging",
     "alb-drop-invalid-headers",
+    "ecs-container-secret-environment",
+    "ecs-service-execute-command",
 }
 STACK_POLICIES = {
     "codedeploy-service-has-deployment-group",

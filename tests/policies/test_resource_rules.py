@@ -446,6 +446,30 @@ VIOLATIONS: list[Case] = [
             ("readonlyRootFilesystem", False, "set `readonlyRootFilesystem` to true"),
         )
     ],
+    # ecs-service-execute-command
+    *[
+        _case(
+            "ecs-service-execute-command",
+            fixture,
+            [(("enableExecuteCommand",), True)],
+            ["`enableExecuteCommand` is true"],
+        )
+        for fixture in (AWS_SERVICE_CODE_DEPLOY, NATIVE_SERVICE_ECS_BLUE_GREEN)
+    ],
+    # ecs-container-secret-environment
+    *[
+        _case(
+            "ecs-container-secret-environment",
+            fixture,
+            [(("containerDefinitions", 0, "environment"), [{"name": name, "value": "x"}])],
+            [
+                f"container 'web' (`containerDefinitions[0]`) passes {name} as a plain"
+                " `environment[0]` entry"
+            ],
+        )
+        for fixture in (AWS_TASK_DEFINITION, NATIVE_TASK_DEFINITION)
+        for name in ("DB_PASSWORD", "GITHUB_TOKEN", "STRIPE_API_KEY", "client_secret")
+    ],
     # ecs-container-logging
     *[
         _case(
@@ -639,6 +663,17 @@ def test_not_applicable(
         (AWS_TARGET_GROUP, [(("deregistrationDelay",), 60.0)]),
         (AWS_SERVICE_ECS_BLUE_GREEN, [(("deploymentConfiguration", "strategy"), "CANARY")]),
         (AWS_TASK_DEFINITION, [(("containerDefinitions", 0, "user"), "1000:1000")]),
+        (AWS_SERVICE_ECS_BLUE_GREEN, [(("enableExecuteCommand",), False)]),
+        # References to where a secret lives, and ordinary settings, are no secrets.
+        (
+            AWS_TASK_DEFINITION,
+            [
+                (
+                    ("containerDefinitions", 0, "environment"),
+                    [{"name": n, "value": "x"} for n in ("DB_SECRET_ARN", "LOG_LEVEL", "PORT")],
+                )
+            ],
+        ),
     ],
 )
 def test_compliant_variants(pack: PackClient, fixture: Fixture, mutations: list[Mutation]) -> None:

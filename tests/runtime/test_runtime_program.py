@@ -118,6 +118,8 @@ def test_every_resource_is_a_child_of_the_runtime(dev: StackRun) -> None:
 PROTECTED = {
     "awsx:ec2:Vpc",
     "aws:ecs/cluster:Cluster",
+    # Inherited from the cluster: services on Fargate Spot need the association.
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
     ALB,
     LISTENER,
 }

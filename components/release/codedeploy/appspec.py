@@ -10,7 +10,9 @@ function of the task definition ARN. The shape follows AWS's documented ECS AppS
          "TaskDefinition": ..., "LoadBalancerInfo": {"ContainerName": ..., "ContainerPort": ...},
          "PlatformVersion": ...,
          "NetworkConfiguration": {"AwsvpcConfiguration": {
-             "Subnets": [...], "SecurityGroups": [...], "AssignPublicIp": "ENABLED"}}}}}],
+             "Subnets": [...], "SecurityGroups": [...], "AssignPublicIp": "ENABLED"}},
+         "CapacityProviderStrategy": [
+             {"Base": 1, "CapacityProvider": "FARGATE", "Weight": 50}, ...]}}}],
      "Hooks": [{"BeforeInstall": "<lambda arn>"}, ...]}
 
 Everything here is pure: no AWS calls, so it is tested against the documented shape alone.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,11 +78,14 @@ def build_appspec(
     platform_version: str | None = None,
     hooks: Mapping[str, str] | None = None,
     network: AwsvpcConfiguration | None = None,
+    capacity_provider_strategy: Sequence[tuple[str, int, int]] = (),
 ) -> dict[str, Any]:
     """The AppSpec that moves the service to `task_definition_arn`.
 
     `platform_version` is left out when None so that AWS applies its own default (LATEST);
-    `network` likewise, so that green keeps the service's network configuration.
+    `network` likewise, so that green keeps the service's network configuration;
+    `capacity_provider_strategy` ((provider, base, weight) items) when empty, so that green
+    runs on the service's launch type.
     Hooks are emitted in lifecycle order so the same inputs always give the same content
     (and the same sha256). Raises ValueError for a hook key that is not a lifecycle event.
     """
@@ -95,6 +100,11 @@ def build_appspec(
         properties["PlatformVersion"] = platform_version
     if network is not None:
         properties["NetworkConfiguration"] = network.as_appspec()
+    if capacity_provider_strategy:
+        properties["CapacityProviderStrategy"] = [
+            {"Base": base, "CapacityProvider": provider, "Weight": weight}
+            for provider, base, weight in capacity_provider_strategy
+        ]
     appspec: dict[str, Any] = {
         "version": 0.0,
         "Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": properties}}],

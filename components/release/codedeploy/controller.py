@@ -86,6 +86,12 @@ def create_codedeploy_controller(
             subnets=subnet_ids,
             security_groups=[security_group_id],
             assign_public_ip=assign_public_ip,
+            # Fargate Spot of a CODE_DEPLOY service goes out in the AppSpec, like its network.
+            capacity_provider_strategy=[
+                {"capacity_provider": provider, "base": base, "weight": weight}
+                for provider, base, weight in args.capacity_provider_strategy
+            ]
+            or None,
             target_group_alarms=[
                 {"target_group_arn": group.target_group.arn, "alarm_names": group.names}
                 for group in alarms

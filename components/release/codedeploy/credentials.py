@@ -39,8 +39,13 @@ from botocore.credentials import (
 
 #: Clients that watch a release: about 2 minutes of retries per call (standard mode backs off
 #: up to 20 s), and bounded sockets so a dead connection fails instead of hanging.
+#: botocore rewrites a Config's `retries` dict in place once a client uses it
+#: (`max_attempts` becomes `total_max_attempts`), so the number lives here too.
+WATCH_MAX_ATTEMPTS = 10
 WATCH_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 10}, connect_timeout=10, read_timeout=30
+    retries={"mode": "standard", "max_attempts": WATCH_MAX_ATTEMPTS},
+    connect_timeout=10,
+    read_timeout=30,
 )
 #: Clients of a preview's diff and of `pulumi refresh`: a quick look, never a long stall.
 LOOK_CONFIG = Config(

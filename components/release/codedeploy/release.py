@@ -90,6 +90,7 @@ RELEASE_KEYS: tuple[str, ...] = (
     "subnets",
     "security_groups",
     "assign_public_ip",
+    "capacity_provider_strategy",
 )
 
 
@@ -131,6 +132,10 @@ class CodeDeployDeploymentArgs:
     """Green's security groups; given together with `subnets`."""
     assign_public_ip: pulumi.Input[bool] | None = None
     """Public IPs for green's tasks (AppSpec AssignPublicIp ENABLED/DISABLED); with `subnets`."""
+    capacity_provider_strategy: Sequence[Mapping[str, Any]] | None = None
+    """Green's capacity providers (AppSpec CapacityProviderStrategy), items
+    `{"capacity_provider", "base", "weight"}`. Default None: green runs on the service's launch
+    type. A CODE_DEPLOY service takes it only through a deployment."""
     target_group_alarms: Sequence[Mapping[str, Any]] = field(default_factory=list)
     """`{"target_group_arn": ..., "alarm_names": [...]}` per target group: the CloudWatch alarms
     about it. Default none: the group's own alarm configuration applies. Given, each release
@@ -328,6 +333,11 @@ class CodeDeployDeploymentProvider(pulumi.dynamic.ResourceProvider):
             outs["subnets"] = list(serving.subnets)
             outs["security_groups"] = list(serving.security_groups)
             outs["assign_public_ip"] = serving.assign_public_ip
+        if props.get("capacity_provider_strategy") or serving.capacity_provider_strategy:
+            outs["capacity_provider_strategy"] = [
+                {"capacity_provider": provider, "base": base, "weight": weight}
+                for provider, base, weight in serving.capacity_provider_strategy
+            ] or None
         if serving.deployment_id:
             outs["deployment_id"] = serving.deployment_id
             outs["release_status"] = releaser._get(serving.deployment_id)["status"]
@@ -371,6 +381,12 @@ class CodeDeployDeployment(pulumi.dynamic.Resource):
             "subnets": args.subnets,
             "security_groups": args.security_groups,
             "assign_public_ip": args.assign_public_ip,
+            # None (dropped) without Spot: unchanged inputs for every stack that never uses it.
+            "capacity_provider_strategy": (
+                [dict(item) for item in args.capacity_provider_strategy]
+                if args.capacity_provider_strategy
+                else None
+            ),
             "target_group_alarms": list(args.target_group_alarms),
             "timeout_minutes": args.timeout_minutes,
             "poll_interval_seconds": args.poll_interval_seconds,

@@ -71,6 +71,8 @@ class Serving:
     subnets: tuple[str, ...] = ()
     security_groups: tuple[str, ...] = ()
     assign_public_ip: bool | None = None
+    capacity_provider_strategy: tuple[tuple[str, int, int], ...] = ()
+    """(provider, base, weight) items; empty on a launch type."""
 
     @classmethod
     def from_service(cls, service: Mapping[str, Any]) -> Serving:
@@ -89,7 +91,23 @@ class Serving:
             subnets=tuple(sorted(vpc.get("subnets") or ())),
             security_groups=tuple(sorted(vpc.get("securityGroups") or ())),
             assign_public_ip=None if public is None else public == ASSIGN_PUBLIC_IP[True],
+            capacity_provider_strategy=strategy_items(source.get("capacityProviderStrategy")),
         )
+
+
+def strategy_items(items: Any) -> tuple[tuple[str, int, int], ...]:
+    """A capacity provider strategy, from ECS's (`capacityProvider`) or the release resource's
+    (`capacity_provider`) spelling, as sorted (provider, base, weight) items."""
+    return tuple(
+        sorted(
+            (
+                str(item.get("capacityProvider") or item.get("capacity_provider")),
+                int(item.get("base") or 0),
+                int(item.get("weight") or 0),
+            )
+            for item in items or ()
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -114,6 +132,7 @@ class ReleaseSpec:
     alarms_by_target_group: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     wait_for_completion: bool = False
     release_retry: str | None = None
+    capacity_provider_strategy: tuple[tuple[str, int, int], ...] = ()
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> ReleaseSpec:
@@ -144,6 +163,7 @@ class ReleaseSpec:
             },
             wait_for_completion=bool(props.get("wait_for_completion")),
             release_retry=props.get("release_retry") or None,
+            capacity_provider_strategy=strategy_items(props.get("capacity_provider_strategy")),
         )
 
     @property
@@ -161,6 +181,7 @@ class ReleaseSpec:
                 platform_version=self.platform_version,
                 hooks=self.hooks,
                 network=self.network,
+                capacity_provider_strategy=self.capacity_provider_strategy,
             )
         )
 
@@ -193,7 +214,18 @@ class ReleaseSpec:
                 f"groups {list(serving.security_groups)} -> {list(network.security_groups)}, "
                 f"public IP {serving.assign_public_ip} -> {network.assign_public_ip}"
             )
+        if serving.capacity_provider_strategy != self.capacity_provider_strategy:
+            found.append(
+                f"capacity {_capacity(serving.capacity_provider_strategy)} -> "
+                f"{_capacity(self.capacity_provider_strategy)}"
+            )
         return found
+
+
+def _capacity(strategy: tuple[tuple[str, int, int], ...]) -> str:
+    if not strategy:
+        return "launch type"
+    return ", ".join(f"{p} base {b} weight {w}" for p, b, w in strategy)
 
 
 def traffic_shift_minutes(traffic_routing: Mapping[str, Any]) -> int:

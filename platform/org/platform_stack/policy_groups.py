@@ -33,6 +33,15 @@ def with_rollback_window(rules: Mapping[str, Any], minutes: int) -> dict[str, An
     return merged
 
 
+#: Levels the platform sets per group, after the organisation's own rule config. ECS Exec is a
+#: debugging aid: in production the pack warns about it rather than blocking a debugging session
+#: (every other rule stays mandatory there); elsewhere it is expected and stays quiet.
+PLATFORM_RULE_LEVELS: dict[str, dict[str, str]] = {
+    "production": {"ecs-service-execute-command": "advisory"},
+    "non-production": {"ecs-service-execute-command": "disabled"},
+}
+
+
 def _policy_group(
     config: PlatformConfig,
     kind: str,
@@ -51,7 +60,7 @@ def _policy_group(
                 "name": config.policy.pack_name,
                 "version_tag": config.policy.pack_version,
                 # "all" is the default level of every rule; named rules add their settings.
-                "config": {"all": enforcement_level, **rules},
+                "config": {"all": enforcement_level, **rules, **PLATFORM_RULE_LEVELS[kind]},
             }
         ],
         stacks=[{"name": stack, "routing_project": config.project} for stack in stacks],
