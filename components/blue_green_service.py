@@ -240,6 +240,14 @@ class BlueGreenService(pulumi.ComponentResource):
                 name,
                 ecs=self.ecs,
                 task_definition_arn=task_definition_arn,
+                # Under ECS these changes start a deployment too (UpdateService).
+                release_inputs={
+                    "subnets": self.network.task_subnet_ids,
+                    "security_groups": [self.security_groups.tasks.id],
+                    "assign_public_ip": self.network.assign_public_ip,
+                    "container_name": self.task_definition.container_name,
+                    "container_port": args.container_port,
+                },
                 region=region,
                 parent=self,
             )

@@ -7,6 +7,7 @@ both controllers run for both (the `controller` fixture).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -168,6 +169,28 @@ def test_release_check_follows_the_service_and_the_task_definition(ecs: StackRun
         "eu-west-1",
     )
     assert check.inputs["service_name"] == service.outputs["name"]
+    # Network and port changes start a deployment under ECS: they re-run the check.
+    network = service.inputs["networkConfiguration"]
+    [binding] = service.inputs["loadBalancers"]
+    assert check.inputs["release_inputs"] == {
+        "subnets": network["subnets"],
+        "security_groups": network["securityGroups"],
+        "assign_public_ip": network["assignPublicIp"],
+        "container_name": binding["containerName"],
+        "container_port": binding["containerPort"],
+    }
+    assert datetime.fromisoformat(check.inputs["started_at"]).tzinfo is not None
+
+
+def test_release_check_acts_as_the_stack_like_the_codedeploy_release() -> None:
+    """One identity mechanism for both controllers (`stack_identity`): the default provider's
+    profile and assume-role chain reach the check."""
+    role = "arn:aws:iam::123456789012:role/deployer"
+    run = run_main(
+        _config() | {"aws:profile": "ops", "aws:assumeRoles": json.dumps([{"roleArn": role}])}
+    )
+    [check] = run.of_type(DYNAMIC)
+    assert (check.inputs["profile"], check.inputs["role_arns"]) == ("ops", [role])
 
 
 def test_alarms_roll_the_deployment_back(ecs: StackRun) -> None:

@@ -6,8 +6,10 @@ No CodeDeploy resource exists in this mode: the service update is the release.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -15,6 +17,7 @@ import pulumi_aws as aws
 from components.args import BlueGreenServiceArgs
 from components.ecs_service import EcsService, ServiceRelease
 from components.listener_rules import ListenerRules
+from components.release.codedeploy.credentials import stack_identity
 from components.release.ecs import hooks, lifecycle, strategy
 from components.release.ecs.deployment_check import EcsDeploymentCheck, EcsDeploymentCheckArgs
 from components.release.ecs.load_balancer_role import create_load_balancer_role
@@ -92,17 +95,26 @@ def create_deployment_check(
     *,
     ecs: EcsService,
     task_definition_arn: pulumi.Input[str],
+    release_inputs: Mapping[str, Any],
     region: pulumi.Input[str],
     parent: pulumi.Resource,
 ) -> EcsDeploymentCheck:
-    """After the service update (which waits for the deployment): fail if it was rolled back."""
+    """After the service update (which waits for the deployment): fail if any deployment this
+    `pulumi up` started was rolled back. Acts as the stack's aws provider, as the CodeDeploy
+    release does (`stack_identity`)."""
+    profile, role_arns = stack_identity(parent)
     return EcsDeploymentCheck(
         f"{name}-release-check",
         EcsDeploymentCheckArgs(
             cluster_name=ecs.cluster_name,
             service_name=ecs.service.name,
             task_definition_arn=task_definition_arn,
+            release_inputs=release_inputs,
             region=region,
+            # Before any resource step of this run: every deployment it starts is created later.
+            started_at=datetime.now(UTC).isoformat(),
+            profile=profile,
+            role_arns=role_arns,
         ),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[ecs.service]),
     )
