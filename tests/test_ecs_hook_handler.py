@@ -27,11 +27,16 @@ green_port = handlers.green_port
 gate_aws = handlers.gate_aws
 
 REVISION = "arn:aws:ecs:eu-west-1:123456789012:service-revision/web-cluster/web/1234"
+# The event's shape (ECS developer guide, "Lambda hooks for Amazon ECS service deployments"):
+# what is being deployed sits under executionDetails; hookDetails carries state between calls.
 EVENT: dict[str, Any] = {
-    "serviceArn": "arn:aws:ecs:eu-west-1:123456789012:service/web-cluster/web",
-    "targetServiceRevisionArn": REVISION,
-    "testTrafficWeights": {REVISION: 100},
-    "productionTrafficWeights": {},
+    "executionDetails": {
+        "serviceArn": "arn:aws:ecs:eu-west-1:123456789012:service/web-cluster/web",
+        "targetServiceRevisionArn": REVISION,
+        "testTrafficWeights": {REVISION: 100},
+        "productionTrafficWeights": {},
+    },
+    "lifecycleStage": "POST_TEST_TRAFFIC_SHIFT",
 }
 
 

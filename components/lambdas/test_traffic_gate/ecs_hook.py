@@ -43,6 +43,14 @@ def rounds_done(event: Mapping[str, Any]) -> int:
     return value if isinstance(value, int) and value >= 0 else 0
 
 
+def target_revision(event: Mapping[str, Any]) -> str | None:
+    """The green revision being deployed: ECS sends it under `executionDetails` (next to the
+    traffic weights), not at the top of the event."""
+    details = event.get("executionDetails")
+    value = details.get("targetServiceRevisionArn") if isinstance(details, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
 def run_hook(
     event: Mapping[str, Any],
     settings: Settings,
@@ -70,7 +78,7 @@ def run_hook(
     else:
         answer = {"hookStatus": "FAILED"}
     report = {
-        "targetServiceRevisionArn": event.get("targetServiceRevisionArn"),
+        "targetServiceRevisionArn": target_revision(event),
         "round": done,
         **answer,
         **result,
