@@ -10,8 +10,20 @@ when autoscaling owns it), so a second `pulumi up` after a release plans no chan
   those. A subnet or security-group change thereby becomes a release instead of an UpdateService
   call that ECS rejects ("Unable to update network parameters on services with a CODE_DEPLOY
   deployment controller", pulumi-aws#1961, terraform-provider-aws#13473).
-- ECS: the service update *is* the release, so nothing the release changes is ignored. ECS
-  rewrites the listener rules' actions, not the service (see components/release/ecs/).
+- ECS: the service update *is* the release, so the task definition, network and container
+  port stay live. But after each release ECS swaps the service's production and alternate target
+  groups (the group that was green now serves production; terraform-provider-aws#45678), and the
+  provider's Read stores the swapped pair while the program keeps sending the original one. The
+  provider sends `LoadBalancers` on UpdateService whenever the element differs from its state
+  (`internal/service/ecs/service.go`, `d.HasChange("load_balancer")`), so the stale pair would
+  go back to ECS from the second release on. The service therefore ignores exactly the two
+  swapped fields; the engine fills them from the stack's last inputs, which the project's
+  `options.refresh: always` (Pulumi.yaml) re-reads from ECS before every run. Without that
+  refresh the bridged diff would still send the whole load-balancer element: `load_balancer` is
+  a Terraform set keyed by a hash of the whole element, and ignoreChanges removes only the
+  ignored attributes' own keys (pulumi-terraform-bridge `pkg/tfbridge/diff.go`
+  computeIgnoreChanges, `pkg/tfshim/sdk-v2` processIgnoreChanges).
+  tests/test_ecs_target_group_swap.py models three releases through all of this.
 """
 
 from __future__ import annotations
@@ -28,7 +40,10 @@ from components.args import BlueGreenServiceArgs
 #: Engine (camelCase) names of the service properties each release controller owns.
 IGNORED_BY_CONTROLLER: dict[str, list[str]] = {
     "CODE_DEPLOY": ["taskDefinition", "loadBalancers", "networkConfiguration"],
-    "ECS": [],
+    "ECS": [
+        "loadBalancers[0].targetGroupArn",
+        "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn",
+    ],
 }
 
 

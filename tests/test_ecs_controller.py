@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from components.args import BlueGreenServiceArgs
+from components.ecs_service import IGNORED_BY_CONTROLLER
 from components.release.ecs import strategy
 from components.traffic_shift import PREDEFINED, parse_traffic_shift
 from tests.harness import StackRun, run_main, stack_config
@@ -42,11 +43,15 @@ def _trust(run: StackRun, role_name: str) -> Any:
     ]
 
 
-def test_service_is_released_by_ecs_and_ignores_nothing_the_release_changes(ecs: StackRun) -> None:
+def test_service_is_released_by_ecs_and_ignores_only_the_pair_ecs_swaps(ecs: StackRun) -> None:
     service = ecs.one(SERVICE)
     assert service.inputs["deploymentController"] == {"type": "ECS"}
-    # The update is the release: the task definition and the network must reach ECS.
-    assert service.ignore_changes == []
+    # The update is the release: the task definition, network and port must reach ECS; the
+    # target-group pair is ECS's after the first release (tests/test_ecs_target_group_swap.py).
+    assert service.ignore_changes == [
+        "loadBalancers[0].targetGroupArn",
+        "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn",
+    ]
     assert service.inputs["deploymentConfiguration"]["strategy"] == "BLUE_GREEN"
     assert service.inputs["deploymentConfiguration"]["bakeTimeInMinutes"] == "5"
     assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
@@ -379,7 +384,7 @@ def test_timeout_covers_a_canary_and_its_bake_or_is_given() -> None:
 
 def test_autoscaling_owns_desired_count_under_ecs_too() -> None:
     run = run_main(_config(autoscalingEnabled=True))
-    assert run.one(SERVICE).ignore_changes == ["desiredCount"]
+    assert run.one(SERVICE).ignore_changes == [*IGNORED_BY_CONTROLLER["ECS"], "desiredCount"]
 
 
 def test_ecs_hooks_config_entries_are_checked() -> None:
