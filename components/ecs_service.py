@@ -28,7 +28,7 @@ when autoscaling owns it), so a second `pulumi up` after a release plans no chan
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +70,10 @@ class ServiceRelease:
     """Make `pulumi up` wait for the deployment (ECS only). Default False."""
     timeout_minutes: int | None = None
     """`custom_timeouts` create/update (ECS only). Default None: the provider's 20 minutes."""
+    lifecycle_hooks: Callable[[pulumi.Output[str]], pulumi.Input[list[Any]]] | None = None
+    """Given the cluster's ARN, `deployment_configuration.lifecycle_hooks` (ECS only; the hooks
+    can depend on whether this run creates the service, `release/ecs/first_run.py`). Default
+    None: the configuration's own."""
 
 
 @dataclass
@@ -116,11 +120,16 @@ def create_ecs_service(
     }
     if release.advanced_configuration is not None:
         load_balancer["advanced_configuration"] = release.advanced_configuration
+    deployment_configuration = release.deployment_configuration
+    if release.lifecycle_hooks is not None and deployment_configuration is not None:
+        deployment_configuration = deployment_configuration | {
+            "lifecycle_hooks": release.lifecycle_hooks(pulumi.Output.from_input(cluster_arn))
+        }
     waits = release.wait_for_steady_state
     timeout = f"{release.timeout_minutes}m" if release.timeout_minutes else None
     controller_inputs: dict[str, Any] = {
         "deployment_controller": {"type": release.controller},
-        "deployment_configuration": release.deployment_configuration,
+        "deployment_configuration": deployment_configuration,
         "deployment_circuit_breaker": (
             {"enable": True, "rollback": True} if release.circuit_breaker else None
         ),

@@ -241,8 +241,10 @@ def classify(before: Registration, after: Registration, rules: Mapping[str, Repl
     if not changed:
         return "no change"
     if after.type == RELEASE_TYPE and "started_at" in new:
-        # The ECS release check: its own diff decides (started_at changes on every run).
-        return "update" if changed & set(CHECK_KEYS) else "no change"
+        # The ECS controller's dynamic resources decide by their own diff (started_at changes
+        # on every run): the release check on CHECK_KEYS, the first-run marker never.
+        keys = CHECK_KEYS if after.name.endswith("-release-check") else ()
+        return "update" if changed & set(keys) else "no change"
     if after.type == RELEASE_TYPE:
         # Inputs that only shape how a release is watched are state, not a deployment.
         return "release" if changed & set(RELEASE_KEYS) else "update"

@@ -157,7 +157,7 @@ def test_test_gate_is_a_lambda_hook_after_test_traffic(ecs: StackRun) -> None:
 def test_no_codedeploy_resources(ecs: StackRun) -> None:
     assert [r.name for r in ecs.registrations if r.type.startswith("aws:codedeploy")] == []
     assert [r.name for r in ecs.of_type(ROLE) if "codedeploy" in r.name] == []
-    assert [r.name for r in ecs.of_type(DYNAMIC)] == ["web-release-check"]
+    assert [r.name for r in ecs.of_type(DYNAMIC)] == ["web-first-run", "web-release-check"]
     gate_policy = json.loads(ecs.one("aws:iam/rolePolicy:RolePolicy", "gate-gate").inputs["policy"])
     assert all("codedeploy" not in str(s["Action"]) for s in gate_policy["Statement"])
     assert ecs.outputs["codedeployApplication"] is None
@@ -165,7 +165,7 @@ def test_no_codedeploy_resources(ecs: StackRun) -> None:
 
 
 def test_release_check_follows_the_service_and_the_task_definition(ecs: StackRun) -> None:
-    [check] = ecs.of_type(DYNAMIC)
+    check = ecs.one(DYNAMIC, "release-check")
     service = ecs.one(SERVICE)
     assert service.urn in check.dependencies
     assert check.inputs["task_definition_arn"] == service.inputs["taskDefinition"]
@@ -194,7 +194,7 @@ def test_release_check_acts_as_the_stack_like_the_codedeploy_release() -> None:
     run = run_main(
         _config() | {"aws:profile": "ops", "aws:assumeRoles": json.dumps([{"roleArn": role}])}
     )
-    [check] = run.of_type(DYNAMIC)
+    check = run.one(DYNAMIC, "release-check")
     assert (check.inputs["profile"], check.inputs["role_arns"]) == ("ops", [role])
 
 
@@ -428,6 +428,7 @@ def test_switching_code_deploy_to_ecs_keeps_the_service_and_load_balancer() -> N
         "web-ecs-hook-role",
         "web-ecs-lb-policy",
         "web-ecs-lb-role",
+        "web-first-run",
         "web-production-rule",
         "web-release-check",
         "web-test-rule",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
@@ -18,7 +17,7 @@ from components.args import BlueGreenServiceArgs
 from components.ecs_service import EcsService, ServiceRelease
 from components.listener_rules import ListenerRules
 from components.release.codedeploy.credentials import stack_identity
-from components.release.ecs import hooks, lifecycle, strategy
+from components.release.ecs import first_run, hooks, lifecycle, strategy
 from components.release.ecs.deployment_check import EcsDeploymentCheck, EcsDeploymentCheckArgs
 from components.release.ecs.load_balancer_role import create_load_balancer_role
 
@@ -43,6 +42,8 @@ def create_ecs_controller(
     alternate_target_group_arn: pulumi.Input[str],
     alarm_names: Sequence[pulumi.Input[str]],
     test_gate_arn: pulumi.Input[str] | None,
+    region: pulumi.Input[str],
+    run_started_at: str,
     tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> EcsController:
@@ -57,22 +58,45 @@ def create_ecs_controller(
     if test_gate_arn is not None:
         lambdas[lifecycle.TEST_GATE_STAGE] = test_gate_arn
     hook_role: aws.iam.Role | None = None
-    lifecycle_hooks = []
+    yours: list[dict[str, Any]] = []
+    ours: list[dict[str, Any]] = []
     if lambdas:
         hook_role, hook_policy = hooks.create_hook_role(
             name, list(lambdas.values()), tags, parent, args.permissions_boundary_arn
         )
         depends_on.append(hook_policy)
-        lifecycle_hooks = hooks.lambda_hooks(lambdas, hook_role.arn)
+        for hook in hooks.lambda_hooks(lambdas, hook_role.arn):
+            gate = hook["lifecycle_stages"] == [lifecycle.TEST_GATE_STAGE] and (
+                test_gate_arn is not None
+            )
+            (ours if gate else yours).append(hook)
     if args.approval_wait_minutes > 0:
-        lifecycle_hooks.append(hooks.approval_hook(args.approval_wait_minutes))
+        ours.append(hooks.approval_hook(args.approval_wait_minutes))
+
+    def lifecycle_hooks(cluster_arn: pulumi.Output[str]) -> pulumi.Input[list[Any]]:
+        """Your hooks always; the gate and the approval hold from the first release on."""
+        if not ours:
+            return list(yours)
+        identity = stack_identity(parent)
+        marker = first_run.ServiceFirstRun(
+            f"{name}-first-run",
+            cluster=cluster_arn,
+            service_name_prefix=f"{name}-service-",
+            started_at=run_started_at,
+            region=region,
+            profile=identity[0],
+            role_arns=identity[1],
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        return first_run.hooks_after_creation(marker, run_started_at, yours, ours)
 
     shift = args.shift
     release = ServiceRelease(
         controller="ECS",
         deployment_configuration=strategy.deployment_configuration(
-            shift, args.termination_wait_minutes, lifecycle_hooks
+            shift, args.termination_wait_minutes, []
         ),
+        lifecycle_hooks=lifecycle_hooks if yours or ours else None,
         advanced_configuration={
             "alternate_target_group_arn": alternate_target_group_arn,
             "production_listener_rule": rules.production.arn,
@@ -97,6 +121,7 @@ def create_deployment_check(
     task_definition_arn: pulumi.Input[str],
     release_inputs: Mapping[str, Any],
     region: pulumi.Input[str],
+    run_started_at: str,
     parent: pulumi.Resource,
 ) -> EcsDeploymentCheck:
     """After the service update (which waits for the deployment): fail if any deployment this
@@ -111,8 +136,7 @@ def create_deployment_check(
             task_definition_arn=task_definition_arn,
             release_inputs=release_inputs,
             region=region,
-            # Before any resource step of this run: every deployment it starts is created later.
-            started_at=datetime.now(UTC).isoformat(),
+            started_at=run_started_at,
             profile=profile,
             role_arns=role_arns,
         ),
