@@ -57,8 +57,9 @@ def test_service_is_released_by_ecs_and_ignores_only_the_pair_ecs_swaps(ecs: Sta
     assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
     assert service.inputs["waitForSteadyState"] is True
     assert service.inputs["sigintRollback"] is True
-    # AllAtOnce, 5 minutes of bake, no approval: 0 + 5 + 15 minutes of provisioning margin.
-    assert service.custom_timeouts == {"create": "20m", "update": "20m"}
+    # AllAtOnce, 5 minutes of bake, no approval, blue's clean-up (30 s deregistration delay +
+    # 30 s stop timeout: 1 minute): 0 + 5 + 1 + 15 minutes of provisioning margin.
+    assert service.custom_timeouts == {"create": "21m", "update": "21m"}
 
 
 def test_advanced_configuration_names_green_both_rules_and_the_role(ecs: StackRun) -> None:
@@ -266,8 +267,8 @@ def test_a_linear_shift_reaches_the_service() -> None:
         "stepBakeTimeInMinutes": "2",
     }
     assert configuration["bakeTimeInMinutes"] == "30"
-    # 3 more steps of 2 minutes + 30 minutes of bake + 15 margin.
-    assert run.one(SERVICE).custom_timeouts["update"] == "51m"
+    # 3 more steps of 2 minutes + 30 minutes of bake + 1 of clean-up + 15 margin.
+    assert run.one(SERVICE).custom_timeouts["update"] == "52m"
 
 
 @pytest.mark.parametrize(
@@ -340,7 +341,7 @@ def test_manual_approval_is_a_pause_hook_that_rolls_back() -> None:
     ]
     # ECS refuses PAUSE hooks at the traffic-shift stages themselves.
     assert not {"TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT"} & set(pause[0]["lifecycleStages"])
-    assert run.one(SERVICE).custom_timeouts["update"] == "50m"  # 30 + 0 + 5 + 15
+    assert run.one(SERVICE).custom_timeouts["update"] == "51m"  # 30 + 0 + 5 + 1 + 15
 
 
 def test_user_hooks_run_at_their_stages_with_the_hook_role() -> None:
@@ -377,7 +378,10 @@ def test_no_lambda_hook_means_no_hook_role() -> None:
 
 def test_timeout_covers_a_canary_and_its_bake_or_is_given() -> None:
     run = run_main(_config(trafficShift="Canary10Percent15Minutes", terminationWaitMinutes=60))
-    assert run.one(SERVICE).custom_timeouts == {"create": "90m", "update": "90m"}
+    assert run.one(SERVICE).custom_timeouts == {"create": "91m", "update": "91m"}
+    # The deployment is SUCCESSFUL only after CLEAN_UP: blue's drain counts (10 minutes here).
+    slow = run_main(_config(deregistrationDelaySeconds=570))
+    assert slow.one(SERVICE).custom_timeouts["update"] == "30m"  # 5 + 10 + 15
     given = run_main(_config(deploymentTimeoutMinutes=240))
     assert given.one(SERVICE).custom_timeouts == {"create": "240m", "update": "240m"}
 

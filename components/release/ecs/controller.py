@@ -108,7 +108,10 @@ def create_ecs_controller(
         wait_for_steady_state=True,
         timeout_minutes=args.deployment_timeout_minutes
         or strategy.update_timeout_minutes(
-            shift, args.termination_wait_minutes, args.approval_wait_minutes
+            shift,
+            args.termination_wait_minutes,
+            args.approval_wait_minutes,
+            args.deregistration_delay_seconds + args.stop_timeout_seconds,
         ),
     )
     return EcsController(rules, lb_role, hook_role, release, depends_on)
