@@ -164,3 +164,20 @@ def test_without_the_host_the_shared_listener_answers_its_default_404(
     settings = gate.Settings.from_env(_env(shared_listener))
     assert "host" not in settings.probe_event(["127.0.0.1"])
     assert probe.handler(settings.probe_event(["127.0.0.1"]), None)["passed"] is False
+
+
+def test_a_rollback_returning_test_traffic_to_blue_passes_without_a_check(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Hooks run again during a rollback; failing there can end in ROLLBACK_FAILED. With no
+    test traffic on the target revision there is no green to judge: the gate passes at once."""
+    blue = REVISION.replace("1234", "1111")
+    details = EVENT["executionDetails"] | {"testTrafficWeights": {REVISION: 0, blue: 100}}
+
+    def no_check(_settings: gate.Settings) -> dict[str, Any]:
+        raise AssertionError("the gate must not probe during a rollback")
+
+    settings = gate.Settings.from_env(_env(8080))
+    answer = ecs_hook.run_hook(EVENT | {"executionDetails": details}, settings, no_check)
+    assert answer == {"hookStatus": "SUCCEEDED"}
+    assert json.loads(capsys.readouterr().out.strip())["rollback"] is True
