@@ -138,7 +138,9 @@ def create_ecs_service(
             if release.alarm_names
             else None
         ),
-        # Waiting makes `pulumi up` the release; Ctrl-C then rolls the deployment back.
+        # Waiting makes `pulumi up` the release. sigint_rollback acts only on a cancelled
+        # provider context, which Ctrl-C does not give a bridged provider (docs/controllers.md,
+        # "Stopping a release"): it is kept for the provider's way out on a killed plugin.
         "wait_for_steady_state": waits or None,
         "sigint_rollback": waits or None,
     }
