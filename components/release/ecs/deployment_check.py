@@ -14,7 +14,9 @@ built the component):
 - any of them ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED or STOPPED fails the update with ECS's status
   reason; running ones are waited for; all SUCCESSFUL passes;
 - none found fails too: the check runs only when something that starts a deployment changed
-  (`release_inputs`: task definition, network, container port), so an empty list means the
+  (`release_inputs`: task definition, network, container port; ECS creates a service deployment
+  when a service is created and when an update changes a property that needs one, ECS developer
+  guide "View service history using Amazon ECS service deployments"), so an empty list means the
   deployment was not found (or the machine's clock runs ahead of AWS's), never that it succeeded.
 
 The check acts as the stack: the same identity inputs (`profile`, `role_arns`) and clients as the
