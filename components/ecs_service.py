@@ -70,6 +70,9 @@ class ServiceRelease:
     """Make `pulumi up` wait for the deployment (ECS only). Default False."""
     timeout_minutes: int | None = None
     """`custom_timeouts` create/update (ECS only). Default None: the provider's 20 minutes."""
+    ignored: tuple[str, ...] | None = None
+    """Engine names of the service properties the release controller owns. Default None:
+    `IGNORED_BY_CONTROLLER[controller]`."""
     lifecycle_hooks: Callable[[pulumi.Output[str]], pulumi.Input[list[Any]]] | None = None
     """Given the cluster's ARN, `deployment_configuration.lifecycle_hooks` (ECS only; the hooks
     can depend on whether this run creates the service, `release/ecs/first_run.py`). Default
@@ -110,9 +113,12 @@ def create_ecs_service(
         cluster_arn = pulumi.Output.from_input(args.shared_runtime.cluster_arn)
         cluster_name = pulumi.Output.from_input(args.shared_runtime.cluster_name)
     release = release or ServiceRelease()
-    ignored = IGNORED_BY_CONTROLLER[release.controller] + (
-        ["desiredCount"] if args.autoscaling else []
+    owned = (
+        list(release.ignored)
+        if release.ignored is not None
+        else IGNORED_BY_CONTROLLER[release.controller]
     )
+    ignored = owned + (["desiredCount"] if args.autoscaling else [])
     load_balancer: aws.ecs.ServiceLoadBalancerArgsDict = {
         "target_group_arn": target_group_arn,
         "container_name": container_name,

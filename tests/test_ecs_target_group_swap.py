@@ -19,9 +19,12 @@ Each piece of the model cites what it encodes:
   computeIgnoreChanges, `pkg/tfshim/sdk-v2` processIgnoreChanges), so an element that differs
   anywhere is planned (and sent) whole. Refresh re-extracts the inputs it already has from the
   new outputs (`ExtractInputsFromOutputs` with isRefresh).
-- The engine (Pulumi): an ignored path takes its value from the resource's last *inputs*
-  (`processIgnoreChanges` in the step generator; Pulumi docs, "ignoreChanges"). Pulumi.yaml's
+- The engine (Pulumi): an ignored path takes its value from the resource's last *inputs*, and
+  is deleted from the new inputs when the last inputs lack it (`processIgnoreChanges` in the
+  step generator, `PropertyPath.Reset` in sdk/go/common/resource/properties_path.go). Pulumi.yaml's
   `options.refresh: always` runs the refresh before every update (Pulumi project file reference).
+- The provider's schema: `advanced_configuration.alternate_target_group_arn` is Required, so an
+  advanced configuration without it is refused before any call.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ SERVICE = "aws:ecs/service:Service"
 
 class FightError(AssertionError):
     """UpdateService named a target-group pair other than the one ECS holds."""
+
+
+class MissingAlternateError(AssertionError):
+    """The provider refuses an advanced configuration without its alternate target group."""
 
 
 @dataclass
@@ -91,16 +98,16 @@ def _path(path: str) -> list[str | int]:
     ]
 
 
-def _get(value: Any, path: list[str | int]) -> Any:
-    for key in path:
-        value = value[key]
-    return value
-
-
-def _set(value: Any, path: list[str | int], new: Any) -> None:
+def _reset(old: Any, new: Any, path: list[str | int]) -> None:
+    """The engine's ignoreChanges for one path: the old value, or deleted when old has none."""
     for key in path[:-1]:
-        value = value[key]
-    value[path[-1]] = new
+        old = old.get(key) if isinstance(old, dict) else (old[key] if old else None)
+        new = new[key]
+    leaf = path[-1]
+    if isinstance(old, dict) and leaf in old:
+        new[leaf] = copy.deepcopy(old[leaf])
+    else:
+        new.pop(leaf, None)
 
 
 @dataclass
@@ -117,7 +124,10 @@ class Stack:
             self.inputs = {key: copy.deepcopy(self.outputs[key]) for key in self.inputs}
         news = copy.deepcopy(program)
         for path in map(_path, ignore):
-            _set(news, path, copy.deepcopy(_get(self.inputs, path)))
+            _reset(self.inputs, news, path)
+        for binding in news["loadBalancers"]:
+            if "alternateTargetGroupArn" not in binding.get("advancedConfiguration", {"-": 1}):
+                raise MissingAlternateError("alternate_target_group_arn is required")
         lb_changed = news["loadBalancers"] != self.outputs["loadBalancers"]
         load_balancers = copy.deepcopy(news["loadBalancers"]) if lb_changed else None
         self.sent.append(load_balancers)
@@ -198,6 +208,44 @@ def test_without_a_refresh_the_ignored_pair_is_stale_and_the_bridge_sends_it(
     stack.up(_program(ecs_run, "web:2"), ignore, ecs, refresh=False)
     with pytest.raises(FightError, match="release 2 sent"):
         stack.up(_program(ecs_run, "web:3"), ignore, ecs, refresh=False)
+
+
+def test_switching_from_code_deploy_sends_the_whole_pair_then_follows_ecs() -> None:
+    """The run that moves a CODE_DEPLOY service to ECS: the last inputs have no advanced
+    configuration, so ignoring the alternate would drop it; that run ignores nothing, later
+    runs ignore the pair ECS swaps."""
+    config = {**stack_config("dev"), "ecs-blue-green:deploymentController": "ECS"}
+    switching = run_main(config, previous_outputs={"codedeployApplication": "web-app"})
+    assert switching.one(SERVICE).ignore_changes == []
+    program = _program(switching, "web:2")
+    blue, green = _pair(program["loadBalancers"][0])
+    code_deploy = {
+        k: v for k, v in program["loadBalancers"][0].items() if k != "advancedConfiguration"
+    }
+    ecs = Ecs(copy.deepcopy(code_deploy) | {"advancedConfiguration": {}}, "web:1")
+    stack = Stack(
+        inputs={"loadBalancers": [code_deploy], "taskDefinition": "web:1"},
+        outputs={"loadBalancers": [copy.deepcopy(code_deploy)], "taskDefinition": "web:1"},
+    )
+    with pytest.raises(MissingAlternateError):
+        Stack(copy.deepcopy(stack.inputs), copy.deepcopy(stack.outputs)).up(
+            program, IGNORED_BY_CONTROLLER["ECS"], copy.deepcopy(ecs), refresh=True
+        )
+    # The switch itself gives ECS its alternate: production stays blue (the migration runbook
+    # requires traffic on blue), green becomes the alternate.
+    ecs.binding = copy.deepcopy(code_deploy) | {
+        "advancedConfiguration": {"alternateTargetGroupArn": green}
+    }
+    stack.up(program, switching.one(SERVICE).ignore_changes, ecs, refresh=False)
+    [sent] = stack.sent[-1] or [{}]
+    assert _pair(sent) == (blue, green)
+    later = run_main(config, previous_outputs={"codedeployApplication": None})
+    for release in (3, 4):
+        stack.up(
+            _program(later, f"web:{release}"), later.one(SERVICE).ignore_changes, ecs, refresh=True
+        )
+    assert stack.sent[1:] == [None, None]
+    assert _pair(ecs.binding) == (green, blue)
 
 
 @pytest.mark.parametrize("project", ["Pulumi.yaml", "examples/two-services/Pulumi.yaml"])

@@ -12,6 +12,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from pulumi.runtime.sync_await import _sync_await
 
 from components.args import BlueGreenServiceArgs
 from components.ecs_service import EcsService, ServiceRelease
@@ -93,6 +94,10 @@ def create_ecs_controller(
     shift = args.shift
     release = ServiceRelease(
         controller="ECS",
+        # The run that moves a CODE_DEPLOY service to ECS sends the whole pair: ECS has swapped
+        # nothing yet, and the last inputs have no advanced configuration, so an ignored
+        # alternate would be dropped from the update (tests/test_ecs_target_group_swap.py).
+        ignored=() if switches_from_code_deploy(name, parent) else None,
         deployment_configuration=strategy.deployment_configuration(
             shift, args.termination_wait_minutes, []
         ),
@@ -115,6 +120,27 @@ def create_ecs_controller(
         ),
     )
     return EcsController(rules, lb_role, hook_role, release, depends_on)
+
+
+#: The stack output a CODE_DEPLOY stack exports its CodeDeploy application under (`__main__.py`);
+#: None under ECS.
+CODE_DEPLOY_OUTPUT = "codedeployApplication"
+
+
+def switches_from_code_deploy(name: str, parent: pulumi.Resource) -> bool:
+    """Whether this stack's last run released with CodeDeploy (its `CODE_DEPLOY_OUTPUT` is set):
+    this run then switches the service to the ECS controller.
+
+    Read from the stack's own last outputs through a StackReference, known during preview, as
+    `components.identity_guard` does; a program that exports no such output (a new stack, or
+    one that never used CodeDeploy) is not switching."""
+    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    reference = pulumi.StackReference(
+        f"{name}-previous-controller", stack_name=stack, opts=pulumi.ResourceOptions(parent=parent)
+    )
+    # The SDK's own way to block on a value inside the program (synchronous invokes use it).
+    details = _sync_await(reference.get_output_details(CODE_DEPLOY_OUTPUT))
+    return bool(details.value)
 
 
 def create_deployment_check(
