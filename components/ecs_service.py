@@ -23,6 +23,8 @@ when autoscaling owns it), so a second `pulumi up` after a release plans no chan
   a Terraform set keyed by a hash of the whole element, and ignoreChanges removes only the
   ignored attributes' own keys (pulumi-terraform-bridge `pkg/tfbridge/diff.go`
   computeIgnoreChanges, `pkg/tfshim/sdk-v2` processIgnoreChanges).
+  The run that switches a CODE_DEPLOY service to ECS ignores nothing (`ServiceRelease.ignored`):
+  ECS has swapped nothing yet, and the engine would drop an ignored field the last inputs lack.
   tests/test_ecs_target_group_swap.py models three releases through all of this.
 """
 
