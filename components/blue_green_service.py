@@ -15,6 +15,7 @@ Every underlying resource is exposed as an attribute (the escape hatches).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pulumi
 import pulumi_aws as aws
@@ -225,6 +226,9 @@ class BlueGreenService(pulumi.ComponentResource):
             )
             self.release_events_topic_arn: pulumi.Output[str | None] = codedeploy.events_topic.arn
         else:
+            # Taken before any resource step of this run: every deployment it starts is
+            # created later (the release check), and the first-run marker compares with it.
+            run_started_at = datetime.now(UTC).isoformat()
             self.ecs_controller = create_ecs_controller(
                 name,
                 args,
@@ -232,6 +236,8 @@ class BlueGreenService(pulumi.ComponentResource):
                 alternate_target_group_arn=traffic.green.arn,
                 alarm_names=alarm_names(self.alarms),
                 test_gate_arn=self.test_gate.function_arn if self.test_gate else None,
+                region=region,
+                run_started_at=run_started_at,
                 tags=tags,
                 parent=self,
             )
@@ -243,7 +249,16 @@ class BlueGreenService(pulumi.ComponentResource):
                 name,
                 ecs=self.ecs,
                 task_definition_arn=task_definition_arn,
+                # Under ECS these changes start a deployment too (UpdateService).
+                release_inputs={
+                    "subnets": self.network.task_subnet_ids,
+                    "security_groups": [self.security_groups.tasks.id],
+                    "assign_public_ip": self.network.assign_public_ip,
+                    "container_name": self.task_definition.container_name,
+                    "container_port": args.container_port,
+                },
                 region=region,
+                run_started_at=run_started_at,
                 parent=self,
             )
             self.deployment_id = self.release_check.service_deployment_arn

@@ -13,10 +13,24 @@ when autoscaling owns it), so a second `pulumi up` after a release plans no chan
   Fargate Spot (`fargateSpotPercent`) goes out in the AppSpec's CapacityProviderStrategy too:
   the service keeps launch type FARGATE and ignores its launch type and capacity providers,
   which CodeDeploy's task sets own.
-- ECS: the service update *is* the release, so nothing the release changes is ignored. ECS
-  rewrites the listener rules' actions, not the service (see components/release/ecs/). With
-  Fargate Spot the service runs on a capacity provider strategy instead of a launch type, with
-  `force_new_deployment`: terraform-provider-aws (internal/service/ecs/service.go,
+- ECS: the service update *is* the release, so the task definition, network and container
+  port stay live. But after each release ECS swaps the service's production and alternate target
+  groups (the group that was green now serves production; terraform-provider-aws#45678), and the
+  provider's Read stores the swapped pair while the program keeps sending the original one. The
+  provider sends `LoadBalancers` on UpdateService whenever the element differs from its state
+  (`internal/service/ecs/service.go`, `d.HasChange("load_balancer")`), so the stale pair would
+  go back to ECS from the second release on. The service therefore ignores exactly the two
+  swapped fields; the engine fills them from the stack's last inputs, which the project's
+  `options.refresh: always` (Pulumi.yaml) re-reads from ECS before every run. Without that
+  refresh the bridged diff would still send the whole load-balancer element: `load_balancer` is
+  a Terraform set keyed by a hash of the whole element, and ignoreChanges removes only the
+  ignored attributes' own keys (pulumi-terraform-bridge `pkg/tfbridge/diff.go`
+  computeIgnoreChanges, `pkg/tfshim/sdk-v2` processIgnoreChanges).
+  The run that switches a CODE_DEPLOY service to ECS ignores nothing (`ServiceRelease.ignored`):
+  ECS has swapped nothing yet, and the engine would drop an ignored field the last inputs lack.
+  tests/test_ecs_target_group_swap.py models three releases through all of this.
+  With Fargate Spot the service runs on a capacity provider strategy instead of a launch type,
+  with `force_new_deployment`: terraform-provider-aws (internal/service/ecs/service.go,
   `capacityProviderStrategyCustomizeDiff`) replaces the service when its strategy changes
   without it (older v5/v6 releases), or refuses the plan (newer ones), and always replaces it
   between a launch type and a strategy; components.identity_guard refuses that move at preview.
@@ -28,7 +42,7 @@ default strategy, so services on a launch type are unaffected.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +60,10 @@ IGNORED_BY_CONTROLLER: dict[str, list[str]] = {
         "launchType",
         "capacityProviderStrategies",
     ],
-    "ECS": [],
+    "ECS": [
+        "loadBalancers[0].targetGroupArn",
+        "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn",
+    ],
 }
 FARGATE_PROVIDERS = ["FARGATE", "FARGATE_SPOT"]
 
@@ -74,6 +91,13 @@ class ServiceRelease:
     """Make `pulumi up` wait for the deployment (ECS only). Default False."""
     timeout_minutes: int | None = None
     """`custom_timeouts` create/update (ECS only). Default None: the provider's 20 minutes."""
+    ignored: tuple[str, ...] | None = None
+    """Engine names of the service properties the release controller owns. Default None:
+    `IGNORED_BY_CONTROLLER[controller]`."""
+    lifecycle_hooks: Callable[[pulumi.Output[str]], pulumi.Input[list[Any]]] | None = None
+    """Given the cluster's ARN, `deployment_configuration.lifecycle_hooks` (ECS only; the hooks
+    can depend on whether this run creates the service, `release/ecs/first_run.py`). Default
+    None: the configuration's own."""
 
 
 @dataclass
@@ -112,9 +136,12 @@ def create_ecs_service(
         cluster_arn = pulumi.Output.from_input(args.shared_runtime.cluster_arn)
         cluster_name = pulumi.Output.from_input(args.shared_runtime.cluster_name)
     release = release or ServiceRelease()
-    ignored = IGNORED_BY_CONTROLLER[release.controller] + (
-        ["desiredCount"] if args.autoscaling else []
+    owned = (
+        list(release.ignored)
+        if release.ignored is not None
+        else IGNORED_BY_CONTROLLER[release.controller]
     )
+    ignored = owned + (["desiredCount"] if args.autoscaling else [])
     load_balancer: aws.ecs.ServiceLoadBalancerArgsDict = {
         "target_group_arn": target_group_arn,
         "container_name": container_name,
@@ -137,11 +164,16 @@ def create_ecs_service(
     )
     if strategy and providers is not None:
         depends_on = [*depends_on, providers]
+    deployment_configuration = release.deployment_configuration
+    if release.lifecycle_hooks is not None and deployment_configuration is not None:
+        deployment_configuration = deployment_configuration | {
+            "lifecycle_hooks": release.lifecycle_hooks(pulumi.Output.from_input(cluster_arn))
+        }
     waits = release.wait_for_steady_state
     timeout = f"{release.timeout_minutes}m" if release.timeout_minutes else None
     controller_inputs: dict[str, Any] = {
         "deployment_controller": {"type": release.controller},
-        "deployment_configuration": release.deployment_configuration,
+        "deployment_configuration": deployment_configuration,
         "deployment_circuit_breaker": (
             {"enable": True, "rollback": True} if release.circuit_breaker else None
         ),
@@ -150,7 +182,9 @@ def create_ecs_service(
             if release.alarm_names
             else None
         ),
-        # Waiting makes `pulumi up` the release; Ctrl-C then rolls the deployment back.
+        # Waiting makes `pulumi up` the release. sigint_rollback acts only on a cancelled
+        # provider context, which Ctrl-C does not give a bridged provider (docs/controllers.md,
+        # "Stopping a release"): it is kept for the provider's way out on a killed plugin.
         "wait_for_steady_state": waits or None,
         "sigint_rollback": waits or None,
     }

@@ -29,6 +29,7 @@ from typing import Any
 import pulumi
 
 from components.release.codedeploy.release import RELEASE_KEYS
+from components.release.ecs.deployment_check import CHECK_KEYS
 from tests.harness import ROOT, Registration, StackMocks, StackRun, run_main, stack_config
 from tests.runtime.support import SHARED_STACK, mocks_with_runtime, runtime_outputs
 
@@ -253,6 +254,11 @@ def classify(before: Registration, after: Registration, rules: Mapping[str, Repl
     changed = {key for key in set(old) | set(new) if old.get(key) != new.get(key)}
     if not changed:
         return "no change"
+    if after.type == RELEASE_TYPE and "started_at" in new:
+        # The ECS controller's dynamic resources decide by their own diff (started_at changes
+        # on every run): the release check on CHECK_KEYS, the first-run marker never.
+        keys = CHECK_KEYS if after.name.endswith("-release-check") else ()
+        return "update" if changed & set(keys) else "no change"
     if after.type == RELEASE_TYPE:
         # Inputs that only shape how a release is watched are state, not a deployment.
         return "release" if changed & set(RELEASE_KEYS) else "update"

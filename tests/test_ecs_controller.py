@@ -7,11 +7,13 @@ both controllers run for both (the `controller` fixture).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from components.args import BlueGreenServiceArgs
+from components.ecs_service import IGNORED_BY_CONTROLLER
 from components.release.ecs import strategy
 from components.traffic_shift import PREDEFINED, parse_traffic_shift
 from tests.harness import StackRun, run_main, stack_config
@@ -41,18 +43,23 @@ def _trust(run: StackRun, role_name: str) -> Any:
     ]
 
 
-def test_service_is_released_by_ecs_and_ignores_nothing_the_release_changes(ecs: StackRun) -> None:
+def test_service_is_released_by_ecs_and_ignores_only_the_pair_ecs_swaps(ecs: StackRun) -> None:
     service = ecs.one(SERVICE)
     assert service.inputs["deploymentController"] == {"type": "ECS"}
-    # The update is the release: the task definition and the network must reach ECS.
-    assert service.ignore_changes == []
+    # The update is the release: the task definition, network and port must reach ECS; the
+    # target-group pair is ECS's after the first release (tests/test_ecs_target_group_swap.py).
+    assert service.ignore_changes == [
+        "loadBalancers[0].targetGroupArn",
+        "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn",
+    ]
     assert service.inputs["deploymentConfiguration"]["strategy"] == "BLUE_GREEN"
     assert service.inputs["deploymentConfiguration"]["bakeTimeInMinutes"] == "5"
     assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
     assert service.inputs["waitForSteadyState"] is True
     assert service.inputs["sigintRollback"] is True
-    # AllAtOnce, 5 minutes of bake, no approval: 0 + 5 + 15 minutes of provisioning margin.
-    assert service.custom_timeouts == {"create": "20m", "update": "20m"}
+    # AllAtOnce, 5 minutes of bake, no approval, blue's clean-up (30 s deregistration delay +
+    # 30 s stop timeout: 1 minute): 0 + 5 + 1 + 15 minutes of provisioning margin.
+    assert service.custom_timeouts == {"create": "21m", "update": "21m"}
 
 
 def test_advanced_configuration_names_green_both_rules_and_the_role(ecs: StackRun) -> None:
@@ -151,7 +158,7 @@ def test_test_gate_is_a_lambda_hook_after_test_traffic(ecs: StackRun) -> None:
 def test_no_codedeploy_resources(ecs: StackRun) -> None:
     assert [r.name for r in ecs.registrations if r.type.startswith("aws:codedeploy")] == []
     assert [r.name for r in ecs.of_type(ROLE) if "codedeploy" in r.name] == []
-    assert [r.name for r in ecs.of_type(DYNAMIC)] == ["web-release-check"]
+    assert [r.name for r in ecs.of_type(DYNAMIC)] == ["web-first-run", "web-release-check"]
     gate_policy = json.loads(ecs.one("aws:iam/rolePolicy:RolePolicy", "gate-gate").inputs["policy"])
     assert all("codedeploy" not in str(s["Action"]) for s in gate_policy["Statement"])
     assert ecs.outputs["codedeployApplication"] is None
@@ -159,7 +166,7 @@ def test_no_codedeploy_resources(ecs: StackRun) -> None:
 
 
 def test_release_check_follows_the_service_and_the_task_definition(ecs: StackRun) -> None:
-    [check] = ecs.of_type(DYNAMIC)
+    check = ecs.one(DYNAMIC, "release-check")
     service = ecs.one(SERVICE)
     assert service.urn in check.dependencies
     assert check.inputs["task_definition_arn"] == service.inputs["taskDefinition"]
@@ -168,6 +175,28 @@ def test_release_check_follows_the_service_and_the_task_definition(ecs: StackRun
         "eu-west-1",
     )
     assert check.inputs["service_name"] == service.outputs["name"]
+    # Network and port changes start a deployment under ECS: they re-run the check.
+    network = service.inputs["networkConfiguration"]
+    [binding] = service.inputs["loadBalancers"]
+    assert check.inputs["release_inputs"] == {
+        "subnets": network["subnets"],
+        "security_groups": network["securityGroups"],
+        "assign_public_ip": network["assignPublicIp"],
+        "container_name": binding["containerName"],
+        "container_port": binding["containerPort"],
+    }
+    assert datetime.fromisoformat(check.inputs["started_at"]).tzinfo is not None
+
+
+def test_release_check_acts_as_the_stack_like_the_codedeploy_release() -> None:
+    """One identity mechanism for both controllers (`stack_identity`): the default provider's
+    profile and assume-role chain reach the check."""
+    role = "arn:aws:iam::123456789012:role/deployer"
+    run = run_main(
+        _config() | {"aws:profile": "ops", "aws:assumeRoles": json.dumps([{"roleArn": role}])}
+    )
+    check = run.one(DYNAMIC, "release-check")
+    assert (check.inputs["profile"], check.inputs["role_arns"]) == ("ops", [role])
 
 
 def test_alarms_roll_the_deployment_back(ecs: StackRun) -> None:
@@ -238,8 +267,8 @@ def test_a_linear_shift_reaches_the_service() -> None:
         "stepBakeTimeInMinutes": "2",
     }
     assert configuration["bakeTimeInMinutes"] == "30"
-    # 3 more steps of 2 minutes + 30 minutes of bake + 15 margin.
-    assert run.one(SERVICE).custom_timeouts["update"] == "51m"
+    # 3 more steps of 2 minutes + 30 minutes of bake + 1 of clean-up + 15 margin.
+    assert run.one(SERVICE).custom_timeouts["update"] == "52m"
 
 
 @pytest.mark.parametrize(
@@ -312,7 +341,7 @@ def test_manual_approval_is_a_pause_hook_that_rolls_back() -> None:
     ]
     # ECS refuses PAUSE hooks at the traffic-shift stages themselves.
     assert not {"TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT"} & set(pause[0]["lifecycleStages"])
-    assert run.one(SERVICE).custom_timeouts["update"] == "50m"  # 30 + 0 + 5 + 15
+    assert run.one(SERVICE).custom_timeouts["update"] == "51m"  # 30 + 0 + 5 + 1 + 15
 
 
 def test_user_hooks_run_at_their_stages_with_the_hook_role() -> None:
@@ -349,14 +378,17 @@ def test_no_lambda_hook_means_no_hook_role() -> None:
 
 def test_timeout_covers_a_canary_and_its_bake_or_is_given() -> None:
     run = run_main(_config(trafficShift="Canary10Percent15Minutes", terminationWaitMinutes=60))
-    assert run.one(SERVICE).custom_timeouts == {"create": "90m", "update": "90m"}
+    assert run.one(SERVICE).custom_timeouts == {"create": "91m", "update": "91m"}
+    # The deployment is SUCCESSFUL only after CLEAN_UP: blue's drain counts (10 minutes here).
+    slow = run_main(_config(deregistrationDelaySeconds=570))
+    assert slow.one(SERVICE).custom_timeouts["update"] == "30m"  # 5 + 10 + 15
     given = run_main(_config(deploymentTimeoutMinutes=240))
     assert given.one(SERVICE).custom_timeouts == {"create": "240m", "update": "240m"}
 
 
 def test_autoscaling_owns_desired_count_under_ecs_too() -> None:
     run = run_main(_config(autoscalingEnabled=True))
-    assert run.one(SERVICE).ignore_changes == ["desiredCount"]
+    assert run.one(SERVICE).ignore_changes == [*IGNORED_BY_CONTROLLER["ECS"], "desiredCount"]
 
 
 def test_ecs_hooks_config_entries_are_checked() -> None:
@@ -400,6 +432,7 @@ def test_switching_code_deploy_to_ecs_keeps_the_service_and_load_balancer() -> N
         "web-ecs-hook-role",
         "web-ecs-lb-policy",
         "web-ecs-lb-role",
+        "web-first-run",
         "web-production-rule",
         "web-release-check",
         "web-test-rule",

@@ -27,11 +27,16 @@ green_port = handlers.green_port
 gate_aws = handlers.gate_aws
 
 REVISION = "arn:aws:ecs:eu-west-1:123456789012:service-revision/web-cluster/web/1234"
+# The event's shape (ECS developer guide, "Lambda hooks for Amazon ECS service deployments"):
+# what is being deployed sits under executionDetails; hookDetails carries state between calls.
 EVENT: dict[str, Any] = {
-    "serviceArn": "arn:aws:ecs:eu-west-1:123456789012:service/web-cluster/web",
-    "targetServiceRevisionArn": REVISION,
-    "testTrafficWeights": {REVISION: 100},
-    "productionTrafficWeights": {},
+    "executionDetails": {
+        "serviceArn": "arn:aws:ecs:eu-west-1:123456789012:service/web-cluster/web",
+        "targetServiceRevisionArn": REVISION,
+        "testTrafficWeights": {REVISION: 100},
+        "productionTrafficWeights": {},
+    },
+    "lifecycleStage": "POST_TEST_TRAFFIC_SHIFT",
 }
 
 
@@ -159,3 +164,20 @@ def test_without_the_host_the_shared_listener_answers_its_default_404(
     settings = gate.Settings.from_env(_env(shared_listener))
     assert "host" not in settings.probe_event(["127.0.0.1"])
     assert probe.handler(settings.probe_event(["127.0.0.1"]), None)["passed"] is False
+
+
+def test_a_rollback_returning_test_traffic_to_blue_passes_without_a_check(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Hooks run again during a rollback; failing there can end in ROLLBACK_FAILED. With no
+    test traffic on the target revision there is no green to judge: the gate passes at once."""
+    blue = REVISION.replace("1234", "1111")
+    details = EVENT["executionDetails"] | {"testTrafficWeights": {REVISION: 0, blue: 100}}
+
+    def no_check(_settings: gate.Settings) -> dict[str, Any]:
+        raise AssertionError("the gate must not probe during a rollback")
+
+    settings = gate.Settings.from_env(_env(8080))
+    answer = ecs_hook.run_hook(EVENT | {"executionDetails": details}, settings, no_check)
+    assert answer == {"hookStatus": "SUCCEEDED"}
+    assert json.loads(capsys.readouterr().out.strip())["rollback"] is True

@@ -147,14 +147,15 @@ def test_custom_shift_is_not_predefined() -> None:
 
 def test_timeline_shows_both_controllers_side_by_side() -> None:
     """CODE_DEPLOY's `pulumi up` returns once production is on green; ECS's waits for the bake
-    (terminationWaitMinutes); blue is gone at the same moment under both."""
+    (terminationWaitMinutes) and the CLEAN_UP stage (blue drained and stopped), so it returns
+    when blue is gone; blue is gone at the same moment under both."""
     _, args = args_from_values(values_from_stack_file(ROOT / "Pulumi.prod.yaml"))
     both = controller_milestones(args)
     on_green = release_timeline(args).production_seconds
     assert both["CODE_DEPLOY"].production_on_green == both["ECS"].production_on_green == on_green
     assert both["CODE_DEPLOY"].pulumi_up_returns == on_green
-    assert both["ECS"].pulumi_up_returns == on_green + 60 * 60
+    assert both["ECS"].pulumi_up_returns == on_green + 60 * 60 + 60
     assert both["CODE_DEPLOY"].blue_gone == both["ECS"].blue_gone == on_green + 3600 + 60
     rendered = render_stack_file(ROOT / "Pulumi.staging.yaml")
-    assert "| `pulumi up` returns | 4m30s | 14m30s |" in rendered
+    assert "| `pulumi up` returns | 4m30s | 15m30s |" in rendered
     assert "`deploymentController: ECS` (this stack)" in rendered

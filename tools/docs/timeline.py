@@ -9,8 +9,11 @@ by side, whichever controller the stack uses:
   approval window and traffic shift);
 - `pulumi up` returns: CODE_DEPLOY's release resource returns once all production traffic is
   on green and the after-traffic hooks passed, and CodeDeploy keeps blue for the rollback window
-  on its own; ECS's service update waits for the deployment (`wait_for_steady_state`), which
-  ends after the bake time (`terminationWaitMinutes`);
+  on its own; ECS's service update waits for the deployment (`wait_for_steady_state`: the
+  provider waits for SUCCESSFUL), and ECS marks it so only after BAKE_TIME
+  (`terminationWaitMinutes`) and CLEAN_UP, "when the blue service revision has completely
+  scaled down to 0 running tasks" (ECS API Reference, ServiceDeployment `lifecycleStage`): so
+  under ECS `pulumi up` returns when blue is gone;
 - blue gone: both keep blue for `terminationWaitMinutes`, then drain and stop it.
 """
 
@@ -96,7 +99,8 @@ def controller_milestones(args: BlueGreenServiceArgs) -> dict[str, Milestones]:
     blue_gone = on_green + timeline.rollback_window_seconds + timeline.drain_seconds
     return {
         "CODE_DEPLOY": Milestones(on_green, on_green, blue_gone),
-        "ECS": Milestones(on_green, on_green + timeline.rollback_window_seconds, blue_gone),
+        # The deployment is SUCCESSFUL only after CLEAN_UP: blue drained and stopped.
+        "ECS": Milestones(on_green, blue_gone, blue_gone),
     }
 
 

@@ -43,12 +43,39 @@ def rounds_done(event: Mapping[str, Any]) -> int:
     return value if isinstance(value, int) and value >= 0 else 0
 
 
+def target_revision(event: Mapping[str, Any]) -> str | None:
+    """The green revision being deployed: ECS sends it under `executionDetails` (next to the
+    traffic weights), not at the top of the event."""
+    details = event.get("executionDetails")
+    value = details.get("targetServiceRevisionArn") if isinstance(details, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def green_has_test_traffic(event: Mapping[str, Any]) -> bool:
+    """Whether the revision being deployed has test traffic: always so at POST_TEST_TRAFFIC_SHIFT
+    of a deployment ("the green service revision handles 100% of the test traffic", ECS API
+    Reference, DeploymentLifecycleHook `lifecycleStages`). Hooks run again while ECS rolls
+    traffic back to blue; then the target has none. Weights missing: judged as usual."""
+    details = event.get("executionDetails")
+    weights = details.get("testTrafficWeights") if isinstance(details, Mapping) else None
+    target = target_revision(event)
+    if not isinstance(weights, Mapping) or target not in weights:
+        return True
+    weight = weights[target]
+    return not isinstance(weight, int | float) or weight > 0
+
+
 def run_hook(
     event: Mapping[str, Any],
     settings: Settings,
     check: Callable[[Settings], dict[str, Any]],
 ) -> dict[str, Any]:
     """One round of the check; the ECS hook answer for it."""
+    if not green_has_test_traffic(event):
+        # A rollback returning test traffic to blue: there is no green to judge, and a FAILED
+        # answer while ECS rolls back can end the deployment in ROLLBACK_FAILED.
+        print(json.dumps({"targetServiceRevisionArn": target_revision(event), "rollback": True}))
+        return {"hookStatus": "SUCCEEDED"}
     done = rounds_done(event) + 1
     try:
         # One round per invocation: ECS calls again after callBackDelay instead of us sleeping.
@@ -70,7 +97,7 @@ def run_hook(
     else:
         answer = {"hookStatus": "FAILED"}
     report = {
-        "targetServiceRevisionArn": event.get("targetServiceRevisionArn"),
+        "targetServiceRevisionArn": target_revision(event),
         "round": done,
         **answer,
         **result,

@@ -82,14 +82,27 @@ def deployment_configuration(
 
 
 #: Time a release needs beyond the configured waits: starting green (image pull, container
-#: start, target-group health checks), the test gate, and draining blue. The same budget as the
-#: CodeDeploy release resource's provisioning margin (components/release/codedeploy/release.py).
+#: start, target-group health checks) and the test gate. The same budget as the CodeDeploy
+#: release resource's provisioning margin (components/release/codedeploy/release.py).
 PROVISIONING_MARGIN_MINUTES = 15
 
 
-def update_timeout_minutes(shift: TrafficShift, bake_minutes: int, approval_minutes: int) -> int:
-    """How long `pulumi up` may wait for one release: approval + shift + bake + margin.
+def update_timeout_minutes(
+    shift: TrafficShift, bake_minutes: int, approval_minutes: int, clean_up_seconds: int = 0
+) -> int:
+    """How long `pulumi up` may wait for one release: approval + shift + bake + clean-up
+    (blue's deregistration delay and stop timeout: the deployment is SUCCESSFUL only after
+    CLEAN_UP) + margin.
 
-    The provider's default update timeout is 20 minutes, too short for a canary with a bake."""
+    The provider's default update timeout is 20 minutes, too short for a canary with a bake.
+    When it expires the provider stops waiting and the update fails; the deployment is left
+    running in ECS (docs/controllers.md#when-the-timeout-expires)."""
     shift_minutes = -(-shift.shift_seconds // 60)
-    return approval_minutes + shift_minutes + bake_minutes + PROVISIONING_MARGIN_MINUTES
+    clean_up_minutes = -(-clean_up_seconds // 60)
+    return (
+        approval_minutes
+        + shift_minutes
+        + bake_minutes
+        + clean_up_minutes
+        + PROVISIONING_MARGIN_MINUTES
+    )
