@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import struct
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -18,7 +20,7 @@ from PIL import Image
 from drill import __main__ as drill_main
 from drill import report
 from drill.orchestrate import Drill
-from tests.drill.fake_stack import fake_stack, write_report
+from tests.drill.fake_stack import ROOT, fake_stack, write_report
 
 ORIGINAL = {"ecs-blue-green:appVersion": "v-original"}
 
@@ -121,3 +123,16 @@ def test_help_documents_the_drill(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     for words in ("--reuse", "--destroy", "--rate", "--timeout-minutes", "failHealthCheck"):
         assert words in text
+
+
+def test_without_a_virtualenv_the_command_says_what_to_run(tmp_path: Path) -> None:
+    (tmp_path / "scripts").mkdir()
+    shutil.copy2(ROOT / "scripts" / "drill", tmp_path / "scripts" / "drill")
+
+    run = subprocess.run(
+        [tmp_path / "scripts" / "drill", "dev"], capture_output=True, text=True, check=False
+    )
+
+    assert run.returncode == 2  # the drill could not run, as `--help` documents
+    assert "./scripts/setup" in run.stderr
+    assert run.stdout == ""
