@@ -114,6 +114,9 @@ class FakeAws:
     outages: list[tuple[float, float]] = field(default_factory=list)
     detail_outages: list[tuple[float, float]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    ends_as_stop_arrives: bool = False
+    """A deployment ends on its own (Succeeded) just as a StopDeployment for it arrives:
+    CodeDeploy answers DeploymentAlreadyCompletedException."""
     slip_in_on_create: Deployment | None = None
     serving_deployment: str | None = None
     serving_target_group: str = BLUE_TG
@@ -363,6 +366,8 @@ class FakeAws:
 
     def _StopDeployment(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:  # noqa: N802
         deployment = self.deployments[body["deploymentId"]]
+        if self.ends_as_stop_arrives and deployment.ended_at is None:
+            self._end(deployment, "Succeeded", self.now)
         if deployment.ended_at is not None:
             return 400, {"__type": "DeploymentAlreadyCompletedException", "message": "done"}
         deployment.error = {"code": "MANUAL_STOP", "message": "Stopped by request."}

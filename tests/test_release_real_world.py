@@ -168,6 +168,24 @@ def test_a_previous_deployment_leaving_its_wait_before_the_request_is_followed_t
     assert fake.serving == NEW
 
 
+def test_a_deployment_ending_as_the_timeout_stops_it_is_reported_as_it_ended(
+    fake: FakeAws,
+) -> None:
+    # The budget (5 min) ends before blue's termination wait does; between the last poll and
+    # StopDeployment the deployment succeeds, and CodeDeploy refuses the stop as too late.
+    fake.ends_as_stop_arrives = True
+    lines: list[str] = []
+
+    outcome = _releaser(
+        fake, replace(SPEC, wait_for_completion=True, timeout_minutes=5), lines=lines
+    ).release()
+
+    assert len(_calls(fake, "StopDeployment")) == 1
+    assert outcome.status == "Succeeded"
+    assert fake.serving == NEW
+    assert any("stopping it with rollback" in line for line in lines)
+
+
 # --- races, throttling, outages --------------------------------------------------------------
 
 
