@@ -73,6 +73,15 @@ CASES: list[tuple[dict[str, Any], str]] = [
         "autoscalingMaxCount: 3 must be >= autoscalingMinCount 5",
     ),
     (
+        {
+            "autoscalingEnabled": True,
+            "autoscalingMinCount": 1,
+            "autoscalingMaxCount": 3,
+            "desiredCount": 5,
+        },
+        "desiredCount: 5 must lie within autoscalingMinCount..MaxCount (1..3)",
+    ),
+    (
         {"autoscalingEnabled": True, "autoscalingCpuTargetPercent": 95},
         "autoscalingCpuTargetPercent: 95 is outside 10..90",
     ),
