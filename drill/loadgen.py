@@ -89,6 +89,11 @@ class LoadGenerator:
         for thread in self._threads:
             thread.start()
 
+    def recorded(self) -> list[Sample]:
+        """The samples recorded so far, in the order their requests ended."""
+        with self._lock:
+            return list(self.samples)
+
     def stop(self) -> list[Sample]:
         """Stops scheduling, lets requests in flight finish, returns the samples by time."""
         self._stop.set()

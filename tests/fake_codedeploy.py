@@ -9,7 +9,8 @@ milliseconds.
 
 Faults are windows on the clock: throttling (HTTP 400 ThrottlingException, a code in
 CodeDeploy's model), connection outages (`EndpointConnectionError`, raised where the HTTP
-session would raise it), errors on the progress-detail calls only.
+session would raise it), errors on the progress-detail calls only, and `Fault`s of one
+operation (throttling, or a 5xx page from the front door with no error code of its own).
 
 A deployment's timeline, in seconds after CreateDeployment (defaults):
   5 InProgress; 60 test traffic checked; 120 AllowTraffic (production on green, PRIMARY task set
@@ -58,6 +59,19 @@ class _Raw(io.BytesIO):
         yield self.getvalue()
 
 
+@dataclass(frozen=True)
+class Fault:
+    """`operation` answers `status` from `start` to `end` (clock seconds): with `code` as a JSON
+    error, or, when `code` is None, with an HTML page as a front door answers a 5xx (botocore
+    then names the error after the status)."""
+
+    operation: str
+    start: float
+    end: float
+    status: int = 400
+    code: str | None = "ThrottlingException"
+
+
 @dataclass
 class Deployment:
     id: str
@@ -77,6 +91,9 @@ class Deployment:
     rollback_named_after: float = 20
     previous_task_definition: str = ""
     served: bool = False
+    leaves_wait_on_continue: bool = False
+    """Its termination wait closes on its own as a ContinueDeployment arrives: CodeDeploy
+    refuses the request (not in the wait any more) and the deployment succeeds moments later."""
 
     def status(self, t: float) -> str:
         if self.ended_at is not None and t >= self.ended_at:
@@ -96,6 +113,10 @@ class FakeAws:
     throttled: list[tuple[float, float]] = field(default_factory=list)
     outages: list[tuple[float, float]] = field(default_factory=list)
     detail_outages: list[tuple[float, float]] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    ends_as_stop_arrives: bool = False
+    """A deployment ends on its own (Succeeded) just as a StopDeployment for it arrives:
+    CodeDeploy answers DeploymentAlreadyCompletedException."""
     slip_in_on_create: Deployment | None = None
     serving_deployment: str | None = None
     serving_target_group: str = BLUE_TG
@@ -207,6 +228,9 @@ class FakeAws:
             raise EndpointConnectionError(endpoint_url=request.url)
         if any(start <= self.now < end for start, end in self.throttled):
             return self._respond(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+        for fault in self.faults:
+            if fault.operation == operation and fault.start <= self.now < fault.end:
+                return self._fault(fault)
         handler = getattr(self, f"_{operation}")
         status, payload = handler(body)
         return self._respond(status, payload)
@@ -214,6 +238,12 @@ class FakeAws:
     def _respond(self, status: int, payload: dict[str, Any]) -> AWSResponse:
         headers = {"x-amzn-RequestId": "fake", "Content-Type": "application/x-amz-json-1.1"}
         return AWSResponse("https://fake", status, headers, _Raw(json.dumps(payload).encode()))
+
+    def _fault(self, fault: Fault) -> AWSResponse:
+        if fault.code is not None:
+            return self._respond(fault.status, {"__type": fault.code, "message": "Rate exceeded"})
+        page = f"<html><body><h1>{fault.status}</h1></body></html>".encode()
+        return AWSResponse("https://fake", fault.status, {"Content-Type": "text/html"}, _Raw(page))
 
     # --- CodeDeploy ------------------------------------------------------------------------
 
@@ -336,6 +366,8 @@ class FakeAws:
 
     def _StopDeployment(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:  # noqa: N802
         deployment = self.deployments[body["deploymentId"]]
+        if self.ends_as_stop_arrives and deployment.ended_at is None:
+            self._end(deployment, "Succeeded", self.now)
         if deployment.ended_at is not None:
             return 400, {"__type": "DeploymentAlreadyCompletedException", "message": "done"}
         deployment.error = {"code": "MANUAL_STOP", "message": "Stopped by request."}
@@ -348,6 +380,11 @@ class FakeAws:
             return 400, {"__type": "DeploymentAlreadyCompletedException", "message": "done"}
         assert body["deploymentWaitType"] == "TERMINATION_WAIT"
         self._end(deployment, "Succeeded", self.now + 5)
+        if deployment.leaves_wait_on_continue:
+            return 400, {
+                "__type": "DeploymentIsNotInReadyStateException",
+                "message": f"The deployment {deployment.id} is not in the termination wait",
+            }
         return 200, {}
 
     # --- ECS -------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from tests.fake_codedeploy import (
     SERVICE,
     Deployment,
     FakeAws,
+    Fault,
 )
 
 OLD = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7"
@@ -143,6 +144,48 @@ def test_a_new_release_ends_the_previous_termination_wait(fake: FakeAws) -> None
     assert any("ending the window (ContinueDeployment TERMINATION_WAIT)" in line for line in lines)
 
 
+def test_a_previous_deployment_leaving_its_wait_before_the_request_is_followed_to_its_end(
+    fake: FakeAws,
+) -> None:
+    # Between the poll that saw it waiting and ContinueDeployment, its window closed: CodeDeploy
+    # answers DeploymentIsNotInReadyStateException, and the new release waits for it to end.
+    previous = fake.add(
+        Deployment(
+            "d-PREV",
+            created=-200,
+            content={},
+            task_definition=OLD,
+            termination_wait=3600,
+            leaves_wait_on_continue=True,
+        )
+    )
+
+    outcome = _releaser(fake).release()
+
+    assert len(_calls(fake, "ContinueDeployment")) == 1
+    assert previous.status(fake.now) == "Succeeded"
+    assert outcome.status == "UsersOnGreen"
+    assert fake.serving == NEW
+
+
+def test_a_deployment_ending_as_the_timeout_stops_it_is_reported_as_it_ended(
+    fake: FakeAws,
+) -> None:
+    # The budget (5 min) ends before blue's termination wait does; between the last poll and
+    # StopDeployment the deployment succeeds, and CodeDeploy refuses the stop as too late.
+    fake.ends_as_stop_arrives = True
+    lines: list[str] = []
+
+    outcome = _releaser(
+        fake, replace(SPEC, wait_for_completion=True, timeout_minutes=5), lines=lines
+    ).release()
+
+    assert len(_calls(fake, "StopDeployment")) == 1
+    assert outcome.status == "Succeeded"
+    assert fake.serving == NEW
+    assert any("stopping it with rollback" in line for line in lines)
+
+
 # --- races, throttling, outages --------------------------------------------------------------
 
 
@@ -159,6 +202,34 @@ def test_the_real_race_refusal_is_queued_on(fake: FakeAws) -> None:
     assert len(creates) >= 2
     assert any("DeploymentLimitExceededException" in line for line in lines)
     assert fake.deployments["d-OTHER"].status(fake.now) == "Succeeded"
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("CreateDeployment", 0, 400),
+        Fault("CreateDeployment", 0, 400, status=503, code=None),
+    ],
+    ids=["throttling", "503"],
+)
+def test_create_deployment_refused_longer_than_botocores_retries_is_asked_again(
+    fake: FakeAws, fault: Fault
+) -> None:
+    # Only CreateDeployment is refused, from the first request on, for minutes: botocore's
+    # standard mode (10 attempts here) gives up first, and the release asks again until the
+    # refusal ends, as it does for every other call.
+    fake.faults.append(fault)
+    lines: list[str] = []
+
+    outcome = _releaser(fake, lines=lines).release()
+
+    assert outcome.status == "UsersOnGreen"
+    refused = [t for t, op, _, _ in fake.requests if op == "CreateDeployment" and t < fault.end]
+    assert len(refused) > 10  # more than one botocore call's worth of attempts
+    assert len(fake.deployments) == 1
+    assert fake.serving == NEW
+    assert any(line.endswith("; asking again") for line in lines)
+    assert not any("queueing behind it" in line for line in lines)
 
 
 def test_a_20_second_throttling_burst_does_not_end_the_watch(fake: FakeAws) -> None:

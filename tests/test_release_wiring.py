@@ -13,6 +13,7 @@ import pytest
 
 from components import BlueGreenService
 from components.args import BlueGreenServiceArgs
+from components.release.codedeploy.deployment_group import CODEDEPLOY_ECS_POLICY
 from components.stack_config import args_from_values
 from tests.harness import StackMocks, StackRun, run_dev_stack, run_main, run_program, stack_config
 
@@ -76,6 +77,22 @@ def test_failures_and_rollbacks_are_published_to_an_exported_topic(dev: StackRun
     )
     assert publish.urn in dev.one(GROUP).dependencies
     assert dev.outputs["releaseEventsTopicArn"] == topic.outputs["arn"]
+
+
+def test_the_group_waits_for_its_roles_codedeploy_permissions(dev: StackRun) -> None:
+    """CodeDeploy checks its service role's permissions when the group is created, and nothing
+    but this dependency orders the group after the attachment of AWSCodeDeployRoleForECS (the
+    group names the role, not the attachment)."""
+    role = dev.one("aws:iam/role:Role", "codedeploy-role")
+    group = dev.one(GROUP)
+    [managed] = [
+        r
+        for r in dev.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if r.inputs["role"] == role.outputs["name"]
+    ]
+    assert managed.inputs["policyArn"] == CODEDEPLOY_ECS_POLICY
+    assert group.inputs["serviceRoleArn"] == role.outputs["arn"]
+    assert managed.urn in group.dependencies
 
 
 def test_release_settings_reach_the_release() -> None:

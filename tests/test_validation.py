@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.change_matrix import CERT
 from tests.harness import run_main, stack_config
 
 CASES: list[tuple[dict[str, Any], str]] = [
@@ -18,6 +19,15 @@ CASES: list[tuple[dict[str, Any], str]] = [
     ({"containerPort": 70000}, "containerPort: 70000 is outside 1..65535"),
     ({"testListenerPort": 0}, "testListenerPort: 0 is outside 1..65535"),
     ({"testListenerPort": 80}, "testListenerPort: 80 clashes with the production listener"),
+    # With a certificate production is HTTPS 443 and port 80 carries the HTTP->HTTPS redirect.
+    (
+        {"testListenerPort": 80, "certificateArn": CERT},
+        "testListenerPort: 80 clashes with the production listener port(s) [80, 443]",
+    ),
+    (
+        {"testListenerPort": 443, "certificateArn": CERT},
+        "testListenerPort: 443 clashes with the production listener port(s) [80, 443]",
+    ),
     ({"healthCheckPath": "health"}, "healthCheckPath: 'health' must start with '/'"),
     ({"desiredCount": 0}, "desiredCount: 0 is outside 1..1000"),
     ({"terminationWaitMinutes": 2881}, "terminationWaitMinutes: 2881 is outside 0..2880"),
@@ -61,6 +71,15 @@ CASES: list[tuple[dict[str, Any], str]] = [
     (
         {"autoscalingEnabled": True, "autoscalingMinCount": 5, "autoscalingMaxCount": 3},
         "autoscalingMaxCount: 3 must be >= autoscalingMinCount 5",
+    ),
+    (
+        {
+            "autoscalingEnabled": True,
+            "autoscalingMinCount": 1,
+            "autoscalingMaxCount": 3,
+            "desiredCount": 5,
+        },
+        "desiredCount: 5 must lie within autoscalingMinCount..MaxCount (1..3)",
     ),
     (
         {"autoscalingEnabled": True, "autoscalingCpuTargetPercent": 95},

@@ -433,14 +433,20 @@ class CodeDeployReleaser:
             except ClientError as error:
                 if _error_code(error) != RACE_REFUSAL and not is_transient(error):
                     raise
-                # Another deployment started between our check and our request.
+                # Another deployment started between our check and our request, or throttling
+                # or an outage outlasted botocore's retries.
+                raced = _error_code(error) == RACE_REFUSAL
                 if self._clock() >= deadline:
                     raise DeploymentError(
-                        f"CodeDeploy group {self._where} stayed busy for {budget_minutes} "
-                        f"minutes ({describe_error(error)}); {spec.task_definition_arn} was not "
-                        "released"
+                        f"CodeDeploy group {self._where} "
+                        f"{'stayed busy' if raced else 'refused CreateDeployment'} for "
+                        f"{budget_minutes} minutes ({describe_error(error)}); "
+                        f"{spec.task_definition_arn} was not released"
                     ) from None
-                self._log(f"codedeploy {self._where}: {describe_error(error)}; queueing behind it")
+                self._log(
+                    f"codedeploy {self._where}: {describe_error(error)}; "
+                    + ("queueing behind it" if raced else "asking again")
+                )
                 self._sleep(spec.poll_interval_seconds)
         self._log(
             f"codedeploy {deployment_id}: started, releasing {spec.task_definition_arn} "
