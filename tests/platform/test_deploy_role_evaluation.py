@@ -151,6 +151,7 @@ TARGET_TRACKING_ALARM = _arn(
     "alarm:TargetTracking-service/web-cluster-abc/web-service-abc-AlarmHigh-"
     "3f0b1c2d-4e5f-6789-abcd-ef0123456789",
 )
+RUNTIME_TRACKING = "TargetTracking-service/dev-cluster-abc1234"
 SERVICE_DEPLOYMENT = _arn("ecs", "service-deployment/web-cluster-abc/web-service-abc/r4nd0m")
 #: The dev runtime's resources (components/runtime.py names, Pulumi auto-naming suffixes).
 RUNTIME_ALB = _arn("elasticloadbalancing", "loadbalancer/app/dev-alb-1234567/60dc6c495c0c9188")
@@ -455,13 +456,13 @@ ATTACHED: list[tuple[str, Request, str]] = [
     ("remove that rule again",
      Request("ec2:RevokeSecurityGroupEgress", RUNTIME_SG, _on_runtime()), ALLOWED),
     ("target tracking alarms of its service",
-     Request("cloudwatch:PutMetricAlarm", _arn(
-         "cloudwatch", "alarm:TargetTracking-service/dev-cluster-abc1234/orders-service-abc-AlarmLow-1"
-     )), ALLOWED),
+     Request("cloudwatch:PutMetricAlarm",
+             _arn("cloudwatch", f"alarm:{RUNTIME_TRACKING}/orders-service-abc-AlarmLow-1")),
+     ALLOWED),
     ("... not those of another stack's service in the cluster",
-     Request("cloudwatch:DeleteAlarms", _arn(
-         "cloudwatch", "alarm:TargetTracking-service/dev-cluster-abc1234/billing-service-abc-AlarmLow-1"
-     )), IMPLICIT),
+     Request("cloudwatch:DeleteAlarms",
+             _arn("cloudwatch", f"alarm:{RUNTIME_TRACKING}/billing-service-abc-AlarmLow-1")),
+     IMPLICIT),
     ("create its target groups",
      Request("elasticloadbalancing:CreateTargetGroup",
              _arn("elasticloadbalancing", "targetgroup/orders-blue-abc/73e2d6bc24d8a067"),

@@ -1,0 +1,96 @@
+"""Records the AWS calls our own code makes, as a pytest plugin: `-p tests.aws_calls
+--record-aws-calls=FILE`.
+
+Every botocore client created while the plugin is active gets a `provide-client-params`
+handler: botocore emits that event for every operation before it builds the request, before
+Stubber, moto or a `before-send` fake answers (botocore `client.py`, `_emit_api_params`). The
+handler names the operation and who made it: the outermost frame of the call stack in a file of
+`components/` decides the component, because a Lambda entry point (the ECS hook) runs under its
+own role even when it calls the gate's functions. Calls made by the tests themselves (moto
+set-up) are counted but carry no component. At the end of the run the calls are written to FILE
+as JSON; tests/platform/test_call_permissions.py runs the recording tests with this plugin and
+evaluates every call against the role that makes it in production.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import botocore.session
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPONENTS = ROOT / "components"
+#: botocore emits this for every operation, with the operation model, before any stub answers.
+EVENT = "provide-client-params.*.*"
+OPTION = "--record-aws-calls"
+#: The source of a call no frame of `components/` made: the tests' own set-up.
+UNATTRIBUTED = ""
+
+
+def component_of(frame_files: list[str]) -> str:
+    """The file under components/ of the outermost frame there (relative, POSIX), or ''."""
+    for filename in reversed(frame_files):
+        path = Path(filename).resolve()
+        if path.is_relative_to(COMPONENTS):
+            return path.relative_to(ROOT).as_posix()
+    return UNATTRIBUTED
+
+
+class Recorder:
+    """Counts (source file, botocore service, operation) triples over one pytest run."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[tuple[str, str, str]] = Counter()
+
+    def on_call(self, model: Any, **_: Any) -> None:
+        frames = []
+        frame: FrameType | None = sys._getframe(1)
+        while frame is not None:
+            frames.append(frame.f_code.co_filename)
+            frame = frame.f_back
+        # `frames` runs innermost first: `component_of` wants outermost last.
+        source = component_of(frames)
+        self.calls[(source, model.service_model.service_name, model.name)] += 1
+
+    def records(self) -> list[dict[str, Any]]:
+        return [
+            {"source": source, "service": service, "operation": operation, "count": count}
+            for (source, service, operation), count in sorted(self.calls.items())
+        ]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(OPTION, metavar="FILE", help="write the AWS calls the tests made to FILE")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    target = config.getoption(OPTION)
+    if not target:
+        return
+    recorder = Recorder()
+    original = botocore.session.Session.create_client
+
+    def create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        client = original(self, *args, **kwargs)
+        client.meta.events.register(EVENT, recorder.on_call)
+        return client
+
+    botocore.session.Session.create_client = create_client
+    config.stash[_KEY] = (recorder, Path(target), original)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _KEY not in config.stash:
+        return
+    recorder, target, original = config.stash[_KEY]
+    botocore.session.Session.create_client = original
+    target.write_text(json.dumps(recorder.records(), indent=1))
+
+
+_KEY = pytest.StashKey[tuple[Recorder, Path, Any]]()
