@@ -92,6 +92,10 @@ RUNTIME_ACTIONS: Final = (
     "lambda:InvokeFunction",
     "cloudwatch:DescribeAlarms",
     "sns:Publish",
+    # Publishing to the release-events topic when it is encrypted with the log key (the
+    # CodeDeploy role's own policy names the key, through SNS only).
+    "kms:GenerateDataKey*",
+    "kms:Decrypt",
     "s3:GetObject",
     "s3:GetObjectVersion",
     "codedeploy:PutLifecycleEventHookExecutionStatus",
