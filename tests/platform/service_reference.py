@@ -37,34 +37,59 @@ def action_exists(action: str) -> bool:
     return name.lower() in _actions(prefix)
 
 
+def listed_types(action: str) -> list[tuple[str, bool]]:
+    """(type, required) for each resource type AWS lists for `action`."""
+    prefix, name = action.split(":", 1)
+    return [(t["name"], t["required"]) for t in _actions(prefix)[name.lower()]["resourceTypes"]]
+
+
 def resource_types(action: str) -> list[str]:
     """The types IAM authorises `action` on: the required ones, else every one listed (an
     action may take any of them), else none (then only `"*"` matches)."""
-    prefix, name = action.split(":", 1)
-    listed = _actions(prefix)[name.lower()]["resourceTypes"]
-    required = [t["name"] for t in listed if t["required"]]
-    return required or [t["name"] for t in listed]
+    listed = listed_types(action)
+    return [t for t, required in listed if required] or [t for t, _ in listed]
+
+
+def _keys(template: str) -> list[str]:
+    return [
+        k for k in _PLACEHOLDER.findall(template) if k not in ("Partition", "Region", "Account")
+    ]
 
 
 def arn_template(action: str, resource_type: str) -> str:
-    return str(_resource_types(action.split(":", 1)[0])[resource_type]["arn"])
+    # Actions name some types in another case than the type list does (ScalableTarget).
+    types = {k.lower(): v for k, v in _resource_types(action.split(":", 1)[0]).items()}
+    return str(types[resource_type.lower()]["arn"])
 
 
 def resource_arns(
-    action: str, names: Mapping[str, Sequence[str]], region: str = REGION
+    action: str,
+    names: Mapping[str, Sequence[str]],
+    region: str = REGION,
+    on: Sequence[str] = (),
 ) -> list[tuple[str, str]]:
     """(resource type, ARN) pairs IAM authorises `action` on, each type's placeholders filled
     with every combination of `names` (placeholder -> names the stack gives); ("*", "*") for an
-    action that takes no resource. Raises KeyError naming a placeholder `names` lacks."""
+    action that takes no resource. `on` picks among the types an action may take (EC2's
+    CreateTags lists a hundred). Raises KeyError naming a placeholder `names` lacks."""
+    listed = listed_types(action)
     types = resource_types(action)
+    if on:
+        known = {t.lower() for t, _ in listed}
+        unknown = [t for t in on if t.lower() not in known]
+        if unknown:
+            raise KeyError(f"{action} takes none of {unknown} (it takes {listed})")
+        types = list(on)
+    elif not any(required for _, required in listed):
+        # Any one of the listed types will do (tagging calls list every taggable type): the
+        # ones the stack has names for are those it acts on.
+        types = [t for t in types if set(_keys(arn_template(action, t))) <= set(names)] or types
     if not types:
         return [("*", "*")]
     pairs = []
     for resource_type in types:
         template = arn_template(action, resource_type)
-        keys = [
-            k for k in _PLACEHOLDER.findall(template) if k not in ("Partition", "Region", "Account")
-        ]
+        keys = _keys(template)
         missing = [k for k in keys if k not in names]
         if missing:
             raise KeyError(f"{action} on {resource_type}: no stack name for {missing}")
