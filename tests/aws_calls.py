@@ -4,10 +4,9 @@
 Every botocore client created while the plugin is active gets a `provide-client-params`
 handler: botocore emits that event for every operation before it builds the request, before
 Stubber, moto or a `before-send` fake answers (botocore `client.py`, `_emit_api_params`). The
-handler names the operation and who made it: the outermost frame of the call stack in a file of
-`components/` decides the component, because a Lambda entry point (the ECS hook) runs under its
-own role even when it calls the gate's functions. Calls made by the tests themselves (moto
-set-up) are counted but carry no component. At the end of the run the calls are written to FILE
+handler names the operation and who made it: the outermost frame of the call stack in a project
+file outside `tests/` (`source_of`). Calls made by the tests themselves (moto set-up) carry no
+source. At the end of the run the calls are written to FILE
 as JSON; tests/platform/test_call_permissions.py runs the recording tests with this plugin and
 evaluates every call against the role that makes it in production.
 """
@@ -25,7 +24,8 @@ import botocore.session
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPONENTS = ROOT / "components"
+TESTS = ROOT / "tests"
+NOT_PROJECT = frozenset({".venv", "venv", "site-packages", "node_modules", ".tools"})
 #: botocore emits this for every operation, with the operation model, before any stub answers.
 EVENT = "provide-client-params.*.*"
 OPTION = "--record-aws-calls"
@@ -33,12 +33,20 @@ OPTION = "--record-aws-calls"
 UNATTRIBUTED = ""
 
 
-def component_of(frame_files: list[str]) -> str:
-    """The file under components/ of the outermost frame there (relative, POSIX), or ''."""
+def source_of(frame_files: list[str]) -> str:
+    """The project file (relative, POSIX) of the outermost frame outside the tests, or ''.
+
+    Outermost, because a Lambda entry point (the ECS hook) runs under its own role even when it
+    calls the gate's functions; any project file, so that a new tool (`scripts/`, a stop tool)
+    shows up and must be given a role."""
     for filename in reversed(frame_files):
         path = Path(filename).resolve()
-        if path.is_relative_to(COMPONENTS):
-            return path.relative_to(ROOT).as_posix()
+        if not path.is_relative_to(ROOT) or path.is_relative_to(TESTS):
+            continue
+        relative = path.relative_to(ROOT)
+        # A virtualenv inside the checkout holds pytest and botocore: not project code.
+        if not NOT_PROJECT & set(relative.parts):
+            return relative.as_posix()
     return UNATTRIBUTED
 
 
@@ -54,8 +62,8 @@ class Recorder:
         while frame is not None:
             frames.append(frame.f_code.co_filename)
             frame = frame.f_back
-        # `frames` runs innermost first: `component_of` wants outermost last.
-        source = component_of(frames)
+        # `frames` runs innermost first: `source_of` wants outermost last.
+        source = source_of(frames)
         self.calls[(source, model.service_model.service_name, model.name)] += 1
 
     def records(self) -> list[dict[str, Any]]:

@@ -35,16 +35,13 @@ import pytest
 
 from components.test_traffic_gate import gate_policy_document
 from platform_stack.permissions import Scope, boundary_policy, deploy_policies
-from tests.aws_calls import OPTION, ROOT
+from tests.aws_calls import OPTION, ROOT, source_of
 from tests.platform.iam_simulator import ACCOUNT, Request, simulate
 from tests.platform.service_reference import REGION, action_exists, resource_arns
 from tests.platform.test_deploy_role_evaluation import DEV, ORDERS
 
 #: IAM's name for a botocore service, where the two differ.
-IAM_PREFIX: Mapping[str, str] = {
-    "elbv2": "elasticloadbalancing",
-    "application-autoscaling": ("application-autoscaling"),
-}
+IAM_PREFIX: Mapping[str, str] = {"elbv2": "elasticloadbalancing"}
 #: IAM's name for an operation, where it is not the API's (Service Authorization Reference).
 IAM_ACTION: Mapping[str, str] = {"lambda:Invoke": "lambda:InvokeFunction"}
 #: Calls evaluated against no role, each for the reason given.
@@ -352,3 +349,18 @@ def test_code_outside_the_known_components_must_name_its_role() -> None:
     with pytest.raises(AssertionError, match="add it to COMPONENTS"):
         evaluate([{"source": "components/new_tool.py", "service": "ecs",
                    "operation": "ListClusters", "count": 1}])  # fmt: skip
+
+
+def test_the_outermost_project_frame_names_the_caller() -> None:
+    # Innermost first, as the recorder walks the stack: the ECS hook calling the gate's code
+    # runs as the hook; pytest's frames, a virtualenv in the checkout and the tests are not it.
+    frames = [
+        str(ROOT / ".venv/lib/python3.11/site-packages/botocore/client.py"),
+        str(ROOT / "components/lambdas/test_traffic_gate/gate.py"),
+        str(ROOT / "components/lambdas/test_traffic_gate/ecs_hook.py"),
+        str(ROOT / "tests/test_ecs_hook_handler.py"),
+        str(ROOT / ".venv/lib/python3.11/site-packages/_pytest/python.py"),
+    ]
+    assert source_of(frames) == "components/lambdas/test_traffic_gate/ecs_hook.py"
+    assert component_of(source_of(frames)).role == "hook"
+    assert source_of(frames[-2:]) == ""
