@@ -40,6 +40,8 @@ def source_of(frame_files: list[str]) -> str:
     calls the gate's functions; any project file, so that a new tool (`scripts/`, a stop tool)
     shows up and must be given a role."""
     for filename in reversed(frame_files):
+        if filename.startswith("<"):
+            continue  # frozen or generated code (`<frozen runpy>`), not a file
         path = Path(filename).resolve()
         if not path.is_relative_to(ROOT) or path.is_relative_to(TESTS):
             continue

@@ -359,8 +359,9 @@ def test_the_outermost_project_frame_names_the_caller() -> None:
         str(ROOT / "components/lambdas/test_traffic_gate/gate.py"),
         str(ROOT / "components/lambdas/test_traffic_gate/ecs_hook.py"),
         str(ROOT / "tests/test_ecs_hook_handler.py"),
+        "<frozen runpy>",
         str(ROOT / ".venv/lib/python3.11/site-packages/_pytest/python.py"),
     ]
     assert source_of(frames) == "components/lambdas/test_traffic_gate/ecs_hook.py"
     assert component_of(source_of(frames)).role == "hook"
-    assert source_of(frames[-2:]) == ""
+    assert source_of(frames[-3:]) == ""
