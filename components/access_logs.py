@@ -8,6 +8,10 @@ https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-acces
 the same table is `accountIDPerRegionMap` in terraform-provider-aws
 internal/service/elb/service_account_data_source.go).
 
+The bucket keeps versions (Checkov CKV_AWS_21), so a deleted or overwritten log can be restored;
+old versions expire after the same retention as the logs, so a log leaves the bucket at most twice
+that retention after it was written (expiry makes it an old version first).
+
 `create_access_log_bucket` takes a name and a bucket prefix only, so any program that owns a load
 balancer (this component, or a shared runtime) can make its own bucket with it.
 """
@@ -145,6 +149,12 @@ def create_access_log_bucket(
         rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
         opts=in_bucket,
     )
+    versioning = aws.s3.BucketVersioning(
+        f"{name}-access-logs",
+        bucket=bucket.id,
+        versioning_configuration={"status": "Enabled"},
+        opts=in_bucket,
+    )
     aws.s3.BucketLifecycleConfiguration(
         f"{name}-access-logs",
         bucket=bucket.id,
@@ -154,10 +164,14 @@ def create_access_log_bucket(
                 "status": "Enabled",
                 "filter": {},
                 "expiration": {"days": expiration_days},
+                "noncurrent_version_expiration": {"noncurrent_days": expiration_days},
                 "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
             }
         ],
-        opts=in_bucket,
+        # The lifecycle rules act on versions once versioning is on (terraform-provider-aws
+        # website/docs/r/s3_bucket_lifecycle_configuration.html.markdown: depend on the
+        # versioning resource).
+        opts=pulumi.ResourceOptions(parent=bucket, depends_on=[versioning]),
     )
     policy = aws.s3.BucketPolicy(
         f"{name}-access-logs",

@@ -209,6 +209,7 @@ class BlueGreenService(pulumi.ComponentResource):
                 lb=lb,
                 alarms=alarms_per_group,
                 region=region,
+                log_key_arn=log_key_arn,
                 test_gate=self.test_gate,
                 subnet_ids=self.network.task_subnet_ids,
                 security_group_id=self.security_groups.tasks.id,

@@ -100,6 +100,25 @@ def test_prod_alb_writes_access_logs_to_its_own_private_tls_only_bucket(prod: St
     assert (lifecycle["status"], lifecycle["expiration"]) == ("Enabled", {"days": 365})
 
 
+def test_access_logs_keep_versions_that_expire_within_the_stacks_retention(
+    prod: StackRun,
+) -> None:
+    # Checkov CKV_AWS_21 (versioning); old versions go after accessLogsExpirationDays.
+    versioning = prod.one("aws:s3/bucketVersioning:BucketVersioning")
+    lifecycle = prod.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    [rule] = lifecycle.inputs["rules"]
+
+    assert versioning.inputs["bucket"] == lifecycle.inputs["bucket"]
+    assert versioning.inputs["versioningConfiguration"] == {"status": "Enabled"}
+    assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": 365}
+    assert versioning.urn in lifecycle.dependencies
+    shorter = _run("prod", accessLogsExpirationDays=30)
+    [rule] = shorter.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs[
+        "rules"
+    ]
+    assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
+
+
 def test_bucket_policy_admits_the_regions_log_delivery_and_refuses_plain_http(
     prod: StackRun,
 ) -> None:
@@ -153,6 +172,29 @@ def test_key_policy_lets_only_this_accounts_log_groups_in_this_region_use_it(
         }
     }
     assert "kms:Decrypt*" in logs["Action"]
+
+
+def test_release_events_are_encrypted_with_the_stack_key_its_publisher_may_use(
+    prod: StackRun, dev: StackRun
+) -> None:
+    # Checkov CKV_AWS_26. CodeDeploy publishes the trigger with the group's service role.
+    key_arn = prod.one(KEY).outputs["arn"]
+    topic = prod.one("aws:sns/topic:Topic", "release-events")
+    publish, encrypt = json.loads(
+        prod.one("aws:iam/rolePolicy:RolePolicy", "codedeploy-notify").inputs["policy"]
+    )["Statement"]
+
+    assert topic.inputs["kmsMasterKeyId"] == key_arn
+    assert (publish["Action"], publish["Resource"]) == ("sns:Publish", topic.outputs["arn"])
+    assert encrypt["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
+    assert encrypt["Resource"] == key_arn
+    assert encrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"sns.{REGION}.amazonaws.com"}
+    }
+    # Without logEncryptionEnabled (dev) the topic keeps SNS's default and no key is named.
+    assert "kmsMasterKeyId" not in dev.one("aws:sns/topic:Topic", "release-events").inputs
+    dev_policy = dev.one("aws:iam/rolePolicy:RolePolicy", "codedeploy-notify").inputs["policy"]
+    assert "kms:" not in dev_policy
 
 
 def test_flow_logs_record_all_traffic_of_the_new_vpc(prod: StackRun) -> None:

@@ -145,6 +145,13 @@ RULE = _arn(
     "elasticloadbalancing",
     "listener-rule/app/web-alb-abc/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee",
 )
+#: Application Auto Scaling names its target-tracking alarms after the scalable target.
+TARGET_TRACKING_ALARM = _arn(
+    "cloudwatch",
+    "alarm:TargetTracking-service/web-cluster-abc/web-service-abc-AlarmHigh-"
+    "3f0b1c2d-4e5f-6789-abcd-ef0123456789",
+)
+RUNTIME_TRACKING = "TargetTracking-service/dev-cluster-abc1234"
 SERVICE_DEPLOYMENT = _arn("ecs", "service-deployment/web-cluster-abc/web-service-abc/r4nd0m")
 #: The dev runtime's resources (components/runtime.py names, Pulumi auto-naming suffixes).
 RUNTIME_ALB = _arn("elasticloadbalancing", "loadbalancer/app/dev-alb-1234567/60dc6c495c0c9188")
@@ -237,6 +244,12 @@ ISOLATION: list[tuple[str, Request, str]] = [
     ("schedule deletion of prod's log key",
      Request("kms:ScheduleKeyDeletion", KEY, _on("prod"), resource_policy=KEY_POLICY),
      EXPLICIT),
+    ("move prod's alias to own key",
+     Request("kms:UpdateAlias", KEY, _on("prod"), resource_policy=KEY_POLICY), EXPLICIT),
+    ("alarms target tracking creates for another service",
+     Request("cloudwatch:PutMetricAlarm", _arn(
+         "cloudwatch", "alarm:TargetTracking-service/prod-cluster-abc/prod-service-abc-AlarmHigh-1"
+     )), IMPLICIT),
     ("point prod's alias elsewhere",
      Request("kms:UpdateAlias", _arn("kms", "alias/web-prod-logs")), IMPLICIT),
     ("create a key tagged for prod",
@@ -321,6 +334,19 @@ NEEDED: list[tuple[str, Request, str]] = [
      Request("wafv2:AssociateWebACL", ALB, _on("dev")), ALLOWED),
     ("wait for the CI image",
      Request("ecr:DescribeImages", IMAGES), ALLOWED),
+    # The release engine stops a release at its budget or on destroy, and ends the previous
+    # release's termination wait: both actions take no resource.
+    ("stop a release", Request("codedeploy:StopDeployment", "*", _reading()), ALLOWED),
+    ("end a termination wait", Request("codedeploy:ContinueDeployment", "*", _reading()), ALLOWED),
+    ("replace the log key: the alias moves",
+     Request("kms:UpdateAlias", _arn("kms", "alias/web-dev-logs")), ALLOWED),
+    ("... the old and the new key", Request("kms:UpdateAlias", KEY, _on("dev"),
+                                            resource_policy=KEY_POLICY), ALLOWED),
+    ("target tracking creates its alarms",
+     Request("cloudwatch:PutMetricAlarm", TARGET_TRACKING_ALARM), ALLOWED),
+    ("... and deletes them", Request("cloudwatch:DeleteAlarms", TARGET_TRACKING_ALARM), ALLOWED),
+    ("... and reads them", Request("cloudwatch:DescribeAlarms", TARGET_TRACKING_ALARM,
+                                   _reading()), ALLOWED),
 ]  # fmt: skip
 
 #: What the ECS controller (components/release/ecs/) adds to a `pulumi up`.
@@ -429,6 +455,14 @@ ATTACHED: list[tuple[str, Request, str]] = [
              _creating("orders-dev")), ALLOWED),
     ("remove that rule again",
      Request("ec2:RevokeSecurityGroupEgress", RUNTIME_SG, _on_runtime()), ALLOWED),
+    ("target tracking alarms of its service",
+     Request("cloudwatch:PutMetricAlarm",
+             _arn("cloudwatch", f"alarm:{RUNTIME_TRACKING}/orders-service-abc-AlarmLow-1")),
+     ALLOWED),
+    ("... not those of another stack's service in the cluster",
+     Request("cloudwatch:DeleteAlarms",
+             _arn("cloudwatch", f"alarm:{RUNTIME_TRACKING}/billing-service-abc-AlarmLow-1")),
+     IMPLICIT),
     ("create its target groups",
      Request("elasticloadbalancing:CreateTargetGroup",
              _arn("elasticloadbalancing", "targetgroup/orders-blue-abc/73e2d6bc24d8a067"),

@@ -179,6 +179,7 @@ UNSCOPED = {
     "EcrLoginAcceptsNoResource",
     "AutoScalingHasNoNamedArns",
     "DeploymentTargetsHaveNoNamedArns",
+    "StopAndContinueTakeNoResource",
     "DescribeWhatTheStackUses",
     "KmsAndWafCallsAcceptNoResource",
     "LogKeysCreatedTaggedForTheStack",

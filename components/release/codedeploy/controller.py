@@ -42,6 +42,7 @@ def create_codedeploy_controller(
     lb: LoadBalancer,
     alarms: Sequence[TargetGroupAlarms],
     region: pulumi.Input[str],
+    log_key_arn: pulumi.Input[str] | None,
     test_gate: TestTrafficGate | None,
     subnet_ids: pulumi.Input[Sequence[str]],
     security_group_id: pulumi.Input[str],
@@ -59,6 +60,8 @@ def create_codedeploy_controller(
         service_name=ecs.service.name,
         lb=lb,
         alarm_names=[alarm.name for group in alarms for alarm in group.alarms],
+        events_key_arn=log_key_arn,
+        region=region,
         tags=tags,
         parent=parent,
     )

@@ -5,6 +5,13 @@ SNS topic that announces failures and rollbacks.
 (see `release.py`): a rollback after that point has nobody watching the terminal. The group's
 trigger publishes DeploymentFailure, DeploymentStop and DeploymentRollback events to a topic
 (stack output `releaseEventsTopicArn`) that a team subscribes its chat or pager to.
+
+CodeDeploy publishes a trigger with the group's service role ("Grant Amazon SNS permissions to a
+CodeDeploy service role", CodeDeploy User Guide), the topic's only publisher. With
+`logEncryptionEnabled` the topic is encrypted with the stack's log key (Checkov CKV_AWS_26), and
+the role gets what a publisher to an encrypted topic needs: `kms:GenerateDataKey*` and
+`kms:Decrypt` on the key ("Encryption at rest", Amazon SNS Developer Guide, Key management), which
+the key policy delegates to IAM (components/log_encryption.py).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -38,6 +46,26 @@ class CodeDeploy:
     """Failure, stop and rollback notifications of the group's deployments."""
 
 
+def publish_policy_document(topic_arn: str, key_arn: str | None, region: str) -> str:
+    """The CodeDeploy role publishes to the topic and, when it is encrypted, uses the key for
+    it through SNS only."""
+    statements: list[dict[str, Any]] = [
+        {"Sid": "PublishReleaseEvents", "Effect": "Allow", "Action": "sns:Publish",
+         "Resource": topic_arn},
+    ]  # fmt: skip
+    if key_arn:
+        statements.append(
+            {
+                "Sid": "EncryptReleaseEvents",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                "Resource": key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"sns.{region}.amazonaws.com"}},
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
 def create_codedeploy(
     name: str,
     args: BlueGreenServiceArgs,
@@ -46,9 +74,13 @@ def create_codedeploy(
     service_name: pulumi.Input[str],
     lb: LoadBalancer,
     alarm_names: Sequence[pulumi.Input[str]],
+    events_key_arn: pulumi.Input[str] | None,
+    region: pulumi.Input[str],
     tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> CodeDeploy:
+    """`events_key_arn`: the KMS key that encrypts the release-events topic (None: SNS's
+    default, unencrypted)."""
     child = pulumi.ResourceOptions(parent=parent)
     role = aws.iam.Role(
         f"{name}-codedeploy-role",
@@ -92,18 +124,15 @@ def create_codedeploy(
             f"{name}-shift", compute_platform="ECS", traffic_routing_config=routing, opts=child
         )
         config_name = custom.deployment_config_name
-    events_topic = aws.sns.Topic(f"{name}-release-events", tags=tags, opts=child)
+    events_topic = aws.sns.Topic(
+        f"{name}-release-events", kms_master_key_id=events_key_arn, tags=tags, opts=child
+    )
     # AWSCodeDeployRoleForECS may publish only to topics named CodeDeployTopic_*.
     publish = aws.iam.RolePolicy(
         f"{name}-codedeploy-notify",
         role=role.id,
-        policy=events_topic.arn.apply(
-            lambda arn: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": arn}],
-                }
-            )
+        policy=pulumi.Output.all(events_topic.arn, events_key_arn, region).apply(
+            lambda values: publish_policy_document(values[0], values[1], values[2])
         ),
         opts=pulumi.ResourceOptions(parent=role),
     )

@@ -92,6 +92,10 @@ RUNTIME_ACTIONS: Final = (
     "lambda:InvokeFunction",
     "cloudwatch:DescribeAlarms",
     "sns:Publish",
+    # Publishing to the release-events topic when it is encrypted with the log key (the
+    # CodeDeploy role's own policy names the key, through SNS only).
+    "kms:GenerateDataKey*",
+    "kms:Decrypt",
     "s3:GetObject",
     "s3:GetObjectVersion",
     "codedeploy:PutLifecycleEventHookExecutionStatus",
@@ -379,6 +383,32 @@ def network_policy(scope: Scope) -> Document:
     )
 
 
+#: CodeDeploy calls the release engine makes that take no resource ARN (Service Authorization
+#: Reference, AWS CodeDeploy: no resource type, no condition key).
+UNSCOPED_CODEDEPLOY_ACTIONS: Final = ("codedeploy:StopDeployment", "codedeploy:ContinueDeployment")
+
+
+def _target_tracking_alarms(scope: Scope, cluster: str) -> str:
+    """The alarms Application Auto Scaling creates for the target-tracking policy of a service
+    of the stack in `cluster` (a name pattern): `TargetTracking-<resource id>-AlarmHigh|AlarmLow-
+    <uuid>`, the resource id being `service/<cluster>/<service>`. AWS checks the caller's
+    PutMetricAlarm, DescribeAlarms and DeleteAlarms for them (Application Auto Scaling User
+    Guide, "Target tracking scaling policies for Application Auto Scaling", Permissions)."""
+    return scope.arn("cloudwatch", f"alarm:TargetTracking-service/{cluster}/{scope.name_prefix}*")
+
+
+#: What the stack does to its alarms, and to those target tracking creates for its service.
+ALARM_ACTIONS: Final = (
+    "cloudwatch:PutMetricAlarm",
+    "cloudwatch:DeleteAlarms",
+    "cloudwatch:EnableAlarmActions",
+    "cloudwatch:DisableAlarmActions",
+    "cloudwatch:TagResource",
+    "cloudwatch:UntagResource",
+    "cloudwatch:ListTagsForResource",
+)
+
+
 def release_policy(scope: Scope) -> Document:
     """CodeDeploy (resources and the deployments `pulumi up` starts), Lambda hooks, alarms."""
     p = scope.name_prefix
@@ -404,6 +434,17 @@ def release_policy(scope: Scope) -> Document:
             ],
             ["*"],
         ),
+        # The release engine stops a release at its budget and on `pulumi destroy`, and ends a
+        # previous release's termination wait. AWS's Service Authorization Reference lists no
+        # resource type and no condition key for these two actions: only "*" matches, so any
+        # deployment in the account and region can be stopped or continued (docs/security.md,
+        # Unscoped actions).
+        _allow(
+            "StopAndContinueTakeNoResource",
+            list(UNSCOPED_CODEDEPLOY_ACTIONS),
+            ["*"],
+            StringEquals={"aws:RequestedRegion": scope.region},
+        ),
         _allow(
             "LambdaFunctionsNamedWithThePrefix",
             ["lambda:*"],
@@ -411,16 +452,11 @@ def release_policy(scope: Scope) -> Document:
         ),
         _allow(
             "AlarmsNamedWithThePrefix",
+            list(ALARM_ACTIONS),
             [
-                "cloudwatch:PutMetricAlarm",
-                "cloudwatch:DeleteAlarms",
-                "cloudwatch:EnableAlarmActions",
-                "cloudwatch:DisableAlarmActions",
-                "cloudwatch:TagResource",
-                "cloudwatch:UntagResource",
-                "cloudwatch:ListTagsForResource",
+                scope.arn("cloudwatch", f"alarm:{p}*"),
+                _target_tracking_alarms(scope, cluster=f"{p}*"),
             ],
-            [scope.arn("cloudwatch", f"alarm:{p}*")],
         ),
         # The deployment group announces failures and rollbacks on it (release-events topic).
         _allow(
@@ -581,8 +617,11 @@ def audit_policy(scope: Scope) -> Document:
                 "kms:UntagResource",
                 "kms:UpdateKeyDescription",
                 "kms:ScheduleKeyDeletion",
+                # The alias calls also authorise the key (UpdateAlias: the old and the new
+                # key; AWS KMS Developer Guide, "Controlling access to aliases").
                 "kms:CreateAlias",
                 "kms:DeleteAlias",
+                "kms:UpdateAlias",
             ],
             [scope.arn("kms", "key/*")],
             **scope.tagged_for_the_stack(),
@@ -663,6 +702,11 @@ def attach_policy(scope: Scope) -> Document:
                 scope.arn("ecs", f"service/{cluster}/{p}*"),
                 scope.arn("ecs", f"service-deployment/{cluster}/{p}*/*"),
             ],
+        ),
+        _allow(
+            "TargetTrackingAlarmsOfTheStacksServices",
+            list(ALARM_ACTIONS),
+            [_target_tracking_alarms(scope, cluster=cluster)],
         ),
         _allow(
             "NewRulesOnTheRuntimesListenersTaggedForTheStack",
