@@ -320,6 +320,12 @@ PROVIDER_ACTIONS: dict[str, ProviderActions | str] = {
         update=(*_calls("ecs:UpdateCluster"), *_calls("ecs:UntagResource", on=("cluster",))),
         delete=_calls("ecs:DeleteCluster"),
     ),
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ProviderActions(
+        f"{TFP}/ecs/cluster_capacity_providers.go (delete puts empty lists back)",
+        create=_calls("ecs:PutClusterCapacityProviders", "ecs:DescribeClusters"),
+        update=_calls("ecs:PutClusterCapacityProviders"),
+        delete=_calls("ecs:PutClusterCapacityProviders"),
+    ),
     "aws:ecs/service:Service": ProviderActions(
         f"{TFP}/ecs/service.go (wait_for_steady_state reads the service deployment; "
         "sigint_rollback stops it)",
