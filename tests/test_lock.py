@@ -29,7 +29,7 @@ def ranges(path: Path) -> list[Requirement]:
 
 def pins(text: str) -> dict[str, tuple[Version, int]]:
     """Package -> (pinned version, number of hashes) of a lock written by `uv pip compile`."""
-    found = {}
+    found: dict[str, tuple[Version, int]] = {}
     for block in re.split(r"\n(?=\S)", text):
         match = re.match(r"([A-Za-z0-9_.\-]+)==([^\s;\\]+)", block)
         if match:
