@@ -35,8 +35,8 @@ def plain(value: Any) -> Any:
     """Copy an SDK proxy (or plain data) into dicts/lists with UNKNOWN for unknown values."""
     kind = type(value)
     if kind is _DictProxy or kind is _ListProxy:
-        # Profiling (docs/policies.md) showed that reading item by item through the proxy cost
-        # more than every rule together; the SDK's own serialize_properties unwraps a proxy
+        # Reading item by item through the proxy was the largest part of what the rules add to
+        # a preview (docs/policies.md). The SDK's own serialize_properties unwraps a proxy
         # through this key, and the sentinels below are exactly the values the proxy raises on.
         value = value["__target"]
         kind = type(value)

@@ -60,8 +60,8 @@ def test_plain_copies_the_proxy_with_unknown_at_every_depth() -> None:
 def test_sdk_proxies_are_copied_without_reading_item_by_item(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Reading through the proxy was the pack's largest cost (docs/policies.md); the slow
-    path is only for other mappings and sequences."""
+    """Reading through the proxy was the largest part of what the rules add to a preview
+    (docs/policies.md); the slow path is only for other mappings and sequences."""
 
     def slow(value: Any) -> Any:
         raise AssertionError(f"read item by item: {type(value).__name__}")
