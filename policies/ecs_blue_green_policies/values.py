@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any, Final
 
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy import proxy
+from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
 
 
 class _Unknown(Enum):
@@ -32,6 +33,41 @@ UNKNOWN: Final = _Unknown.UNKNOWN
 
 def plain(value: Any) -> Any:
     """Copy an SDK proxy (or plain data) into dicts/lists with UNKNOWN for unknown values."""
+    kind = type(value)
+    if kind is _DictProxy or kind is _ListProxy:
+        # Reading item by item through the proxy was the largest part of what the rules add to
+        # a preview (docs/policies.md). The SDK's own serialize_properties unwraps a proxy
+        # through this key, and the sentinels below are exactly the values the proxy raises on.
+        value = value["__target"]
+        kind = type(value)
+    if kind is dict:
+        return {key: plain(item) for key, item in value.items()}
+    if kind is list:
+        return [plain(item) for item in value]
+    if kind is str:
+        return UNKNOWN if value in _UNKNOWN_SENTINELS else value
+    if isinstance(value, Mapping):
+        return _plain_through_proxy(value)
+    if isinstance(value, Sequence):
+        return _plain_through_proxy(value)
+    return value
+
+
+_UNKNOWN_SENTINELS: Final = frozenset(
+    {
+        proxy.UNKNOWN_BOOLEAN_VALUE,
+        proxy.UNKNOWN_NUMBER_VALUE,
+        proxy.UNKNOWN_STRING_VALUE,
+        proxy.UNKNOWN_ARRAY_VALUE,
+        proxy.UNKNOWN_ASSET_VALUE,
+        proxy.UNKNOWN_ARCHIVE_VALUE,
+        proxy.UNKNOWN_OBJECT_VALUE,
+    }
+)
+
+
+def _plain_through_proxy(value: Mapping[Any, Any] | Sequence[Any]) -> Any:
+    """Any other mapping or sequence, read item by item: an unknown item raises."""
     if isinstance(value, Mapping):
         result: dict[str, Any] = {}
         for key in value:
@@ -40,15 +76,13 @@ def plain(value: Any) -> Any:
             except UnknownValueError:
                 result[key] = UNKNOWN
         return result
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        items: list[Any] = []
-        for index in range(len(value)):
-            try:
-                items.append(plain(value[index]))
-            except UnknownValueError:
-                items.append(UNKNOWN)
-        return items
-    return value
+    items: list[Any] = []
+    for index in range(len(value)):
+        try:
+            items.append(plain(value[index]))
+        except UnknownValueError:
+            items.append(UNKNOWN)
+    return items
 
 
 def get(value: Any, *path: str | int) -> Any:

@@ -126,8 +126,10 @@ def _result(response: analyzer_pb2.AnalyzeResponse) -> Result:
 class PackClient:
     """Analyzer calls against a running pack."""
 
-    def __init__(self, channel: grpc.Channel) -> None:
+    def __init__(self, channel: grpc.Channel, pid: int) -> None:
         self.stub = analyzer_pb2_grpc.AnalyzerStub(channel)
+        self.pid = pid
+        """Process ID of the pack (the benchmark reads its CPU time)."""
         self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
 
     def default_levels(self) -> dict[str, str]:
@@ -207,7 +209,7 @@ def running_pack(
             raise RuntimeError(f"pack printed {line!r} instead of a port: {stderr.decode()}")
         with grpc.insecure_channel(f"127.0.0.1:{line}") as channel:
             grpc.channel_ready_future(channel).result(timeout=START_TIMEOUT_SECONDS)
-            yield PackClient(channel)
+            yield PackClient(channel, process.pid)
     finally:
         process.kill()
         process.wait(timeout=10)

@@ -1,0 +1,72 @@
+"""The policy benchmark's verdict, without running it (it takes minutes): it fails loudly
+below its threshold, and its CPU clock reads the right /proc fields."""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import pytest
+
+from bench import policy_throughput as bench
+from bench.policy_throughput import MINIMUM_RATIO, PACK, TWIN, Rates, verdict
+
+
+def rates(pack_cpu: float, twin_cpu: float | None = 1000.0) -> dict[str, bench.Rates]:
+    return {PACK: Rates(wall=900.0, cpu=pack_cpu), TWIN: Rates(wall=1000.0, cpu=twin_cpu)}
+
+
+def test_the_threshold_is_the_issue_s_95_percent() -> None:
+    assert MINIMUM_RATIO == 0.95
+
+
+def test_a_pack_below_the_threshold_fails() -> None:
+    passed, lines = verdict(rates(949.0))
+    assert not passed
+    assert lines[-1].startswith("FAIL: CPU-time ratio 94.9% is below the minimum 95%")
+    assert "bench.pack_profile" in lines[-1]
+
+
+def test_a_pack_at_the_threshold_passes_on_cpu_time_not_wall_time() -> None:
+    passed, lines = verdict(rates(950.0))
+    assert passed
+    assert lines[0].split() == ["wall-time", "ratio:", "90.0%", "of", "the", "no-op", "twin"]
+    assert lines[-1] == "PASS: CPU-time ratio 95.0% >= minimum 95%"
+
+
+def test_without_cpu_times_the_wall_time_ratio_decides() -> None:
+    passed, lines = verdict(rates(2000.0, twin_cpu=None))
+    assert not passed
+    assert lines[-1].startswith("FAIL: wall-time ratio (no /proc for CPU time) 90.0%")
+
+
+def test_main_exits_non_zero_and_says_fail_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(bench, "packs", lambda: nullcontext({}))
+    monkeypatch.setattr(bench, "measure", lambda *_: rates(900.0))
+    monkeypatch.setattr("sys.argv", ["policy_throughput", "--resources", "20"])
+    assert bench.main() == 1
+    assert "FAIL: CPU-time ratio 90.0%" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="no /proc on this system")
+def test_cpu_seconds_counts_user_and_system_time_and_not_sleep() -> None:
+    start = bench.cpu_seconds(os.getpid())
+    time.sleep(0.3)
+    slept = bench.cpu_seconds(os.getpid())
+    # Mostly system time (reading the CPU clock is a real system call), then mostly user time.
+    cpu_start = time.process_time()
+    while time.process_time() < cpu_start + 0.3:
+        pass
+    while time.process_time() < cpu_start + 0.6:
+        sum(range(2000))
+    worked = bench.cpu_seconds(os.getpid())
+    used = time.process_time() - cpu_start
+    assert start is not None
+    assert slept is not None
+    assert worked is not None
+    assert slept - start < 0.05
+    assert worked - slept == pytest.approx(used, abs=0.05)
