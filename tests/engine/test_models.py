@@ -107,9 +107,11 @@ def test_outputs_are_deterministic_and_unknown_in_a_preview(provider: ModelledPr
 
     made, again, planned = create(False), create(False), create(True)
     outputs = to_dict(made.properties)
-    assert made.id == again.id and outputs == to_dict(again.properties)
+    assert made.id == again.id
+    assert outputs == to_dict(again.properties)
     assert outputs["dnsName"].endswith(".eu-west-1.elb.amazonaws.com")
-    assert outputs["arn"] == made.id and ":loadbalancer/app/web/" in made.id
+    assert outputs["arn"] == made.id
+    assert ":loadbalancer/app/web/" in made.id
     assert to_dict(planned.properties)["dnsName"] == UNKNOWN
     assert to_dict(planned.properties)["name"] == "web"
 
