@@ -119,7 +119,11 @@ def outputs(typ: str, name: str, urn: str, inputs: Props) -> Props:
             "arnSuffix": f"targetgroup/{label}/{h[:16]}",
         },
         "aws:lb/listener:Listener": {
-            "id": arn("elasticloadbalancing", f"listener/app/lb/{h[:16]}/{h[16:32]}"),
+            # The last segment carries the port, so getListener can answer from the ARN alone.
+            "id": arn(
+                "elasticloadbalancing",
+                f"listener/app/lb/{h[:16]}/{h[16:28]}{int(inputs.get('port', 80)):04d}",
+            ),
         },
         "aws:lb/listenerRule:ListenerRule": {
             "id": arn("elasticloadbalancing", f"listener-rule/app/lb/{h[:16]}/{h[16:32]}"),
@@ -292,15 +296,17 @@ def invoke(tok: str, args: Props) -> Props:
             "expiresAt": "2099-01-01T00:00:00Z",
         }
     if tok == "aws:lb/getListener:getListener":
-        listener_arn = args.get("arn", "")
+        # The modelled Listener ARN ends in its port (see `outputs`); the protocol follows it.
+        listener_arn = str(args.get("arn", ""))
+        tail = listener_arn.rsplit("/", 1)[-1]
+        port = int(tail[-4:]) if tail[-4:].isdigit() else 80
+        balancer = listener_arn.replace(":listener/", ":loadbalancer/").rsplit("/", 1)[0]
         return {
             "id": listener_arn,
             "arn": listener_arn,
-            "loadBalancerArn": listener_arn.replace(":listener/", ":loadbalancer/").rsplit("/", 1)[
-                0
-            ],
-            "port": 443 if "443" in listener_arn else 80,
-            "protocol": "HTTP",
+            "loadBalancerArn": balancer,
+            "port": port,
+            "protocol": "HTTPS" if port == 443 else "HTTP",
             "defaultActions": [],
         }
     raise NotImplementedError(f"the modelled aws provider does not answer {tok}")

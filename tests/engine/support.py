@@ -1,0 +1,72 @@
+"""Runs the real Pulumi CLI through `offline.run` for the engine tier, one backend per test run.
+
+Every call is a subprocess: the program host runs the Pulumi program in its own process, as
+`pulumi-language-python` would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from offline.run import engine
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = engine(ROOT)
+SKIP_REASON = "no Pulumi CLI: scripts/engine builds one (Go and the module proxy needed)"
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    output: str
+
+    def events(self, log: Path) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+
+
+def pulumi(
+    state: Path,
+    *args: str,
+    project: Path = ROOT,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+) -> Result:
+    """`pulumi ARGS` on `project` with its local backend in `state`."""
+    done = subprocess.run(
+        [sys.executable, "-m", "offline.run", "--project", str(project), "--state", str(state)]
+        + ["--", *args],
+        cwd=ROOT,
+        env={**os.environ, "OFFLINE_TIME_FACTOR": "300", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Result(done.returncode, done.stdout + done.stderr)
+
+
+def steps(state: Path, *args: str, project: Path = ROOT) -> dict[str, dict[str, Any]]:
+    """`pulumi preview --json`'s steps by URN: op (same, update, replace, create, delete, ...),
+    and the keys the provider reported as changed and as replacing."""
+    result = pulumi(state, "preview", "--json", *args, project=project)
+    if result.code != 0:
+        raise AssertionError(result.output)
+    document = json.loads(result.output[result.output.index("{") :])
+    return {step["urn"]: step for step in document.get("steps", [])}
+
+
+def operations(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(op, URN) of each step the engine started, in order, from an `--event-log`."""
+    found = []
+    for event in events:
+        pre = event.get("resourcePreEvent")
+        if pre:
+            metadata = pre["metadata"]
+            found.append((metadata["op"], metadata["urn"]))
+    return found

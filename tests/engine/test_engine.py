@@ -1,0 +1,157 @@
+"""The engine tier: the real Pulumi CLI on our programs, with the modelled providers.
+
+What mocks cannot show: the engine's own plan (steps, replacements, ordering), config checked
+against Pulumi.yaml, StackReferences between real stacks, the dynamic release provider in its
+own process against a CodeDeploy endpoint, the policy pack in the analyzer host, exit codes.
+Skipped when no CLI is there (scripts/test says so in one line).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.engine.support import CLI, ROOT, SKIP_REASON, operations, pulumi, steps
+
+pytestmark = pytest.mark.skipif(CLI is None, reason=SKIP_REASON)
+
+RELEASE = "pulumi-python:dynamic:Resource"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+ROLLING = ROOT / "tests" / "engine" / "programs" / "rolling"
+
+
+def ops(found: dict[str, dict[str, object]]) -> dict[str, set[str]]:
+    """Op -> the type tails of the resources the plan gives it, without unchanged ones."""
+    by_op: dict[str, set[str]] = {}
+    for urn, step in found.items():
+        if step["op"] != "same":
+            by_op.setdefault(str(step["op"]), set()).add(urn.split("::")[2].rsplit("$", 1)[-1])
+    return by_op
+
+
+def test_dev_lifecycle(tmp_path: Path) -> None:
+    """up; a preview with no changes; appVersion released in place; a broken release fails
+    `pulumi up` with the rollback in its output; destroy in dependency order."""
+    state = tmp_path / "state"
+    up = pulumi(state, "up", "--stack", "dev", "--yes", "--skip-preview")
+    assert up.code == 0, up.output
+    assert "codedeploy" in up.output.lower()
+
+    again = pulumi(state, "preview", "--stack", "dev", "--expect-no-changes")
+    assert again.code == 0, again.output
+
+    plan = ops(steps(state, "--stack", "dev", "--config", "ecs-blue-green:appVersion=v2"))
+    assert plan.get("update", set()) >= {RELEASE}, plan
+    assert plan.get("replace", set()) <= {TASK_DEFINITION}, plan
+    assert "delete" not in plan, plan
+    released = pulumi(
+        state,
+        "up",
+        "--stack",
+        "dev",
+        "--yes",
+        "--skip-preview",
+        "--config",
+        "ecs-blue-green:appVersion=v2",
+    )
+    assert released.code == 0, released.output
+
+    broken = pulumi(
+        state,
+        "up",
+        "--stack",
+        "dev",
+        "--yes",
+        "--skip-preview",
+        "--config",
+        "ecs-blue-green:appVersion=v3",
+        env={"OFFLINE_RELEASE_FAILS": "1"},
+    )
+    assert broken.code != 0, broken.output
+    assert "roll" in broken.output.lower(), broken.output
+
+    exported = pulumi(state, "stack", "export", "--stack", "dev")
+    resources = json.loads(exported.output[exported.output.index("{") :])["deployment"]["resources"]
+    log = tmp_path / "destroy.jsonl"
+    destroyed = pulumi(state, "destroy", "--stack", "dev", "--yes", "--event-log", str(log))
+    assert destroyed.code == 0, destroyed.output
+    order = [urn for op, urn in operations(destroyed.events(log)) if op == "delete"]
+    position = {urn: i for i, urn in enumerate(order)}
+    checked = 0
+    for resource in resources:
+        for dependency in resource.get("dependencies") or []:
+            if resource["urn"] in position and dependency in position:
+                assert position[resource["urn"]] < position[dependency], (
+                    resource["urn"],
+                    dependency,
+                )
+                checked += 1
+    assert checked > 20, order
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_staging_and_prod_preview_and_up(tmp_path: Path, stack: str) -> None:
+    state = tmp_path / "state"
+    planned = ops(steps(state, "--stack", stack))
+    assert set(planned) == {"create"}, planned
+    up = pulumi(state, "up", "--stack", stack, "--yes", "--skip-preview")
+    assert up.code == 0, up.output
+
+
+def test_policy_pack_passes_our_stack(tmp_path: Path) -> None:
+    result = pulumi(tmp_path / "state", "preview", "--stack", "dev", "--policy-pack", "policies")
+    assert result.code == 0, result.output
+    assert "ecs-blue-green" in result.output.lower()
+
+
+def test_policy_pack_flags_a_rolling_service(tmp_path: Path) -> None:
+    result = pulumi(
+        tmp_path / "state",
+        "preview",
+        "--stack",
+        "dev",
+        "--policy-pack",
+        str(ROOT / "policies"),
+        project=ROLLING,
+    )
+    assert result.code != 0, result.output
+    assert "a rolling update" in result.output, result.output
+
+
+def test_a_service_attached_to_the_shared_runtime_through_a_stack_reference(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    runtime = pulumi(
+        state,
+        "up",
+        "--stack",
+        "dev",
+        "--yes",
+        "--skip-preview",
+        project=ROOT / "platform" / "runtime",
+    )
+    assert runtime.code == 0, runtime.output
+    outputs = pulumi(
+        state, "stack", "output", "--json", "--stack", "dev", project=ROOT / "platform" / "runtime"
+    )
+    listener = json.loads(outputs.output[outputs.output.index("{") :])["productionListenerArn"]
+    attached = [
+        "--config",
+        "ecs-blue-green:sharedStack=organization/ecs-blue-green-runtime/dev",
+        "--config",
+        "ecs-blue-green:deploymentController=ECS",
+        "--config",
+        'ecs-blue-green:hostHeaders=["api.example.com"]',
+        "--config",
+        "ecs-blue-green:imageUri=123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v2",
+    ]
+    up = pulumi(state, "up", "--stack", "dev", "--yes", "--skip-preview", *attached)
+    assert up.code == 0, up.output
+    exported = pulumi(state, "stack", "export", "--stack", "dev")
+    resources = json.loads(exported.output[exported.output.index("{") :])["deployment"]["resources"]
+    rules = [r for r in resources if r["type"] == "aws:lb/listenerRule:ListenerRule"]
+    assert listener in {r["inputs"].get("listenerArn") for r in rules}, rules
+    assert not [r for r in resources if r["type"] == "awsx:ec2:Vpc"]
