@@ -36,6 +36,10 @@ def _types(inputs: Any) -> list[str]:
     return [str(spec.get("type")) for spec in specs]
 
 
+def _zone(names: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:
+    return names.apply(lambda found: found[index % len(found)])
+
+
 class VpcComponent(pulumi.ComponentResource):
     """The children of one `awsx.ec2.Vpc`."""
 
@@ -62,7 +66,7 @@ class VpcComponent(pulumi.ComponentResource):
         self.nat_gateways: list[aws.ec2.NatGateway] = []
         self.eips: list[aws.ec2.Eip] = []
         for index in range(count):
-            zone = zones.names.apply(lambda names, i=index: names[i % len(names)])
+            zone = _zone(zones.names, index)
             number = index + 1
             if "Public" in types:
                 subnet, table = self._subnet(
@@ -89,7 +93,7 @@ class VpcComponent(pulumi.ComponentResource):
                         )
                     )
         for index in range(count):
-            zone = zones.names.apply(lambda names, i=index: names[i % len(names)])
+            zone = _zone(zones.names, index)
             number = index + 1
             if "Private" in types:
                 subnet, table = self._subnet(

@@ -226,7 +226,9 @@ class ModelledProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Invoke(self, request: Any, context: Any) -> provider_pb2.InvokeResponse:  # noqa: N802
         result = self.model.invoke(request.tok, to_dict(request.args))
-        return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
+        response = provider_pb2.InvokeResponse()
+        getattr(response, "return").CopyFrom(to_struct(result))  # `return` is a keyword
+        return response
 
 
 def serve(model: Model) -> None:

@@ -39,8 +39,17 @@ def pulumi(
 ) -> Result:
     """`pulumi ARGS` on `project` with its local backend in `state`."""
     done = subprocess.run(
-        [sys.executable, "-m", "offline.run", "--project", str(project), "--state", str(state)]
-        + ["--", *args],
+        [
+            sys.executable,
+            "-m",
+            "offline.run",
+            "--project",
+            str(project),
+            "--state",
+            str(state),
+            "--",
+            *args,
+        ],
         cwd=ROOT,
         env={**os.environ, "OFFLINE_TIME_FACTOR": "300", **(env or {})},
         capture_output=True,
