@@ -51,7 +51,10 @@ class Endpoint:
         self.fake = FakeAws(serving=saved.get("serving", ""), termination_wait_minutes=5)
         self.fake.serving_target_group = saved.get("target_group", BLUE_TG)
         self.fake.serving_deployment = saved.get("deployment")
-        self.numbered = int(saved.get("deployments", 0))
+        # Earlier runs' deployments, ended as they were last seen (one still running when its
+        # run stopped counts as stopped: nothing watches it any more).
+        for record in saved.get("history", []):
+            self.fake.add(_ended(record))
         self.started = time.monotonic()
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -85,36 +88,42 @@ class Endpoint:
             return response.status_code, response.content
 
     def _prepare(self, request: _Request) -> None:
-        """Deployment ids continue across runs; a failing endpoint fails each new deployment."""
+        """A failing endpoint fails each new deployment at its test hooks."""
         target = request.headers.get("X-Amz-Target", b"").decode()
-        if target.endswith(".CreateDeployment"):
-            self.numbered += 1
-            # FakeAws numbers deployments by its own list: pad it so ids continue.
-            while len(self.fake.order) < self.numbered - 1:
-                self.fake.order.append(f"earlier-{len(self.fake.order)}")
-                self.fake.deployments[self.fake.order[-1]] = _ended(self.fake.now)
-            if self.fail:
-                original = self.fake.add
+        if self.fail and target.endswith(".CreateDeployment"):
+            original = self.fake.add
 
-                def failing(deployment: Deployment) -> Deployment:
-                    deployment.fail_at = 60
-                    deployment.error = {
-                        "code": "HOOK_EXECUTION_FAILURE",
-                        "message": "the test gate found errors on the test listener",
-                    }
-                    self.fake.add = original  # type: ignore[method-assign]
-                    return original(deployment)
+            def failing(deployment: Deployment) -> Deployment:
+                deployment.fail_at = 60
+                deployment.error = {
+                    "code": "HOOK_EXECUTION_FAILURE",
+                    "message": "the test gate found errors on the test listener",
+                }
+                self.fake.add = original  # type: ignore[method-assign]
+                return original(deployment)
 
-                self.fake.add = failing  # type: ignore[method-assign]
+            self.fake.add = failing  # type: ignore[method-assign]
 
     def _save(self) -> None:
+        history = [
+            {
+                "id": d.id,
+                "status": d.status(self.fake.now) if d.ended_at is not None else "Stopped",
+                "creator": d.creator,
+                "task_definition": d.task_definition,
+                "content": d.content,
+                "error": d.error,
+                "rollback_id": d.rollback_id,
+            }
+            for d in (self.fake.deployments[i] for i in self.fake.order)
+        ]
         self.state_file.write_text(
             json.dumps(
                 {
                     "serving": self.fake.serving,
                     "target_group": self.fake.serving_target_group,
                     "deployment": self.fake.serving_deployment,
-                    "deployments": self.numbered,
+                    "history": history,
                 }
             )
         )
@@ -129,8 +138,16 @@ class Endpoint:
         self.server.server_close()
 
 
-def _ended(now: float) -> Deployment:
-    deployment = Deployment(id="earlier", created=now - 3600, content={})
-    deployment.ended_at = now - 3000
-    deployment.status_at_end = "Succeeded"
+def _ended(record: dict[str, Any]) -> Deployment:
+    deployment = Deployment(
+        id=record["id"],
+        created=-7200,
+        content=record.get("content") or {},
+        creator=record.get("creator") or "user",
+        task_definition=record.get("task_definition") or "",
+        error=record.get("error"),
+    )
+    deployment.ended_at = -3600
+    deployment.status_at_end = record["status"]
+    deployment.rollback_id = record.get("rollback_id")
     return deployment

@@ -168,5 +168,22 @@ def test_botocore_reaches_the_endpoint_through_its_settings(
         assert serving["taskSets"][0]["taskDefinition"] == "td:2"
     finally:
         endpoint.stop()
-    # What serves outlives the endpoint: the next run starts from it.
+    # What serves and what was deployed outlive the endpoint: the next run starts from them.
     assert json.loads((tmp_path / "codedeploy.json").read_text())["serving"] == "td:2"
+    later = Endpoint(tmp_path / "codedeploy.json", factor=600)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CODEDEPLOY", later.start())
+    try:
+        codedeploy = session.client("codedeploy")
+        info = codedeploy.get_deployment(deploymentId="d-0001")["deploymentInfo"]
+        assert info["status"] == "Succeeded"
+        again = codedeploy.create_deployment(
+            applicationName="app",
+            deploymentGroupName="group",
+            revision={
+                "revisionType": "AppSpecContent",
+                "appSpecContent": {"content": json.dumps(spec)},
+            },
+        )
+        assert again["deploymentId"] == "d-0002"
+    finally:
+        later.stop()
