@@ -65,7 +65,12 @@ class Endpoint:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                status, payload = endpoint.answer(self.headers, body)
+                try:
+                    status, payload = endpoint.answer(self.headers, body)
+                except Exception as error:  # an answer the model lacks is a service error
+                    status = 500
+                    failure = {"__type": "InternalFailure", "message": f"offline: {error!r}"}
+                    payload = json.dumps(failure).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/x-amz-json-1.1")
                 self.send_header("x-amzn-RequestId", "offline")
@@ -85,7 +90,37 @@ class Endpoint:
             self._prepare(request)
             response = self.fake.answer(request)
             self._save()
-            return response.status_code, response.content
+            payload = response.content
+            if request.headers.get("X-Amz-Target", b"").endswith(b".DescribeServices"):
+                payload = self._with_appspec(payload)
+            return response.status_code, payload
+
+    def _with_appspec(self, payload: bytes) -> bytes:
+        """The PRIMARY task set as CodeDeploy leaves it: the network and container the serving
+        deployment's AppSpec named (FakeAws reports the task definition only)."""
+        document = json.loads(payload)
+        serving = self.fake.deployments.get(self.fake.serving_deployment or "")
+        if serving is None or not serving.content.get("content"):
+            return payload
+        spec = json.loads(serving.content["content"])
+        properties = spec["Resources"][0]["TargetService"]["Properties"]
+        balancer = properties.get("LoadBalancerInfo") or {}
+        network = (properties.get("NetworkConfiguration") or {}).get("AwsvpcConfiguration")
+        for task_set in document["services"][0]["taskSets"]:
+            if task_set["status"] != "PRIMARY":
+                continue
+            for entry in task_set.get("loadBalancers", []):
+                entry["containerName"] = balancer.get("ContainerName", entry["containerName"])
+                entry["containerPort"] = balancer.get("ContainerPort", entry["containerPort"])
+            if network:
+                task_set["networkConfiguration"] = {
+                    "awsvpcConfiguration": {
+                        "subnets": network.get("Subnets", []),
+                        "securityGroups": network.get("SecurityGroups", []),
+                        "assignPublicIp": network.get("AssignPublicIp", "DISABLED"),
+                    }
+                }
+        return json.dumps(document).encode()
 
     def _prepare(self, request: _Request) -> None:
         """A failing endpoint fails each new deployment at its test hooks."""

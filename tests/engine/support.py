@@ -26,8 +26,9 @@ class Result:
     code: int
     output: str
 
-    def events(self, log: Path) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    def events(self) -> list[dict[str, Any]]:
+        """The engine events of `up`/`destroy --skip-preview --json`, one JSON object a line."""
+        return [json.loads(line) for line in self.output.splitlines() if line.startswith("{")]
 
 
 def pulumi(
@@ -71,7 +72,8 @@ def steps(state: Path, *args: str, project: Path = ROOT) -> dict[str, dict[str, 
 
 
 def operations(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(op, URN) of each step the engine started, in order, from an `--event-log`."""
+    """(op, URN) of each step the engine started, in order (a step starts only once the steps
+    it waits for are done)."""
     found = []
     for event in events:
         pre = event.get("resourcePreEvent")

@@ -22,13 +22,22 @@ TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 ROLLING = ROOT / "tests" / "engine" / "programs" / "rolling"
 
 
+def type_of(urn: str) -> str:
+    return urn.split("::")[2].rsplit("$", 1)[-1]
+
+
+def by_op(found: list[tuple[str, str]]) -> dict[str, set[str]]:
+    """Op -> the types of the resources it was applied to, unchanged ones left out."""
+    grouped: dict[str, set[str]] = {}
+    for op, urn in found:
+        if op != "same":
+            grouped.setdefault(op, set()).add(type_of(urn))
+    return grouped
+
+
 def ops(found: dict[str, dict[str, object]]) -> dict[str, set[str]]:
-    """Op -> the type tails of the resources the plan gives it, without unchanged ones."""
-    by_op: dict[str, set[str]] = {}
-    for urn, step in found.items():
-        if step["op"] != "same":
-            by_op.setdefault(str(step["op"]), set()).add(urn.split("::")[2].rsplit("$", 1)[-1])
-    return by_op
+    """The same for the steps of `pulumi preview --json`."""
+    return by_op([(str(step["op"]), urn) for urn, step in found.items()])
 
 
 def test_dev_lifecycle(tmp_path: Path) -> None:
@@ -42,10 +51,7 @@ def test_dev_lifecycle(tmp_path: Path) -> None:
     again = pulumi(state, "preview", "--stack", "dev", "--expect-no-changes")
     assert again.code == 0, again.output
 
-    plan = ops(steps(state, "--stack", "dev", "--config", "ecs-blue-green:appVersion=v2"))
-    assert plan.get("update", set()) >= {RELEASE}, plan
-    assert plan.get("replace", set()) <= {TASK_DEFINITION}, plan
-    assert "delete" not in plan, plan
+    # appVersion: a new task definition revision, released in place by the release resource.
     released = pulumi(
         state,
         "up",
@@ -55,8 +61,14 @@ def test_dev_lifecycle(tmp_path: Path) -> None:
         "--skip-preview",
         "--config",
         "ecs-blue-green:appVersion=v2",
+        "--json",
     )
     assert released.code == 0, released.output
+    plan = by_op(operations(released.events()))
+    assert plan["update"] == {RELEASE}, plan
+    assert plan["create-replacement"] == {TASK_DEFINITION}, plan
+    assert "delete" not in plan, plan
+    assert any("d-0002" in json.dumps(event) for event in released.events())
 
     broken = pulumi(
         state,
@@ -74,10 +86,9 @@ def test_dev_lifecycle(tmp_path: Path) -> None:
 
     exported = pulumi(state, "stack", "export", "--stack", "dev")
     resources = json.loads(exported.output[exported.output.index("{") :])["deployment"]["resources"]
-    log = tmp_path / "destroy.jsonl"
-    destroyed = pulumi(state, "destroy", "--stack", "dev", "--yes", "--event-log", str(log))
+    destroyed = pulumi(state, "destroy", "--stack", "dev", "--yes", "--skip-preview", "--json")
     assert destroyed.code == 0, destroyed.output
-    order = [urn for op, urn in operations(destroyed.events(log)) if op == "delete"]
+    order = [urn for op, urn in operations(destroyed.events()) if op == "delete"]
     position = {urn: i for i, urn in enumerate(order)}
     checked = 0
     for resource in resources:
