@@ -12,7 +12,8 @@ hooks and CodeDeploy's automatic rollback follows, as a broken release does.
 What serves (the PRIMARY task set's task definition and target group) is kept in a JSON file
 between runs, so a second `pulumi up` or `preview` sees what the first one released. Not
 modelled: more than one deployment group per endpoint (the last one asked about is the one),
-alarms, lifecycle hooks' Lambdas, traffic to tasks.
+alarms, lifecycle hooks' Lambdas, traffic to tasks, and ECS-native deployments (ECS answers that
+it has none on record, so the ECS controller's deployment check passes without watching one).
 """
 
 from __future__ import annotations
@@ -87,6 +88,10 @@ class Endpoint:
         with self.lock:
             self.fake.now = (time.monotonic() - self.started) * self.factor
             request = _Request(headers, body, "http://offline")
+            if request.headers.get("X-Amz-Target", b"").endswith(b".ListServiceDeployments"):
+                # ECS-native deployments are not modelled: ECS has none on record, so the ECS
+                # deployment check passes as it does for a service not deployed yet.
+                return 200, json.dumps({"serviceDeployments": []}).encode()
             self._prepare(request)
             response = self.fake.answer(request)
             self._save()

@@ -67,8 +67,13 @@ def steps(state: Path, *args: str, project: Path = ROOT) -> dict[str, dict[str, 
     result = pulumi(state, "preview", "--json", *args, project=project)
     if result.code != 0:
         raise AssertionError(result.output)
-    document = json.loads(result.output[result.output.index("{") :])
+    document, _ = json.JSONDecoder().raw_decode(result.output[result.output.index("{") :])
     return {step["urn"]: step for step in document.get("steps", [])}
+
+
+def document(result: Result) -> Any:
+    """The JSON document a command printed (after any line of its own before it)."""
+    return json.JSONDecoder().raw_decode(result.output[result.output.index("{") :])[0]
 
 
 def operations(events: list[dict[str, Any]]) -> list[tuple[str, str]]:

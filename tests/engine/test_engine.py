@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.support import CLI, ROOT, SKIP_REASON, operations, pulumi, steps
+from tests.engine.support import CLI, ROOT, SKIP_REASON, document, operations, pulumi, steps
 
 pytestmark = pytest.mark.skipif(CLI is None, reason=SKIP_REASON)
 
@@ -85,7 +85,7 @@ def test_dev_lifecycle(tmp_path: Path) -> None:
     assert "roll" in broken.output.lower(), broken.output
 
     exported = pulumi(state, "stack", "export", "--stack", "dev")
-    resources = json.loads(exported.output[exported.output.index("{") :])["deployment"]["resources"]
+    resources = document(exported)["deployment"]["resources"]
     destroyed = pulumi(state, "destroy", "--stack", "dev", "--yes", "--skip-preview", "--json")
     assert destroyed.code == 0, destroyed.output
     order = [urn for op, urn in operations(destroyed.events()) if op == "delete"]
@@ -106,7 +106,7 @@ def test_dev_lifecycle(tmp_path: Path) -> None:
 def test_staging_and_prod_preview_and_up(tmp_path: Path, stack: str) -> None:
     state = tmp_path / "state"
     planned = ops(steps(state, "--stack", stack))
-    assert set(planned) == {"create"}, planned
+    assert set(planned) == {"create", "read"}, planned  # read: the identity guard's reference
     up = pulumi(state, "up", "--stack", stack, "--yes", "--skip-preview")
     assert up.code == 0, up.output
 
@@ -148,21 +148,29 @@ def test_a_service_attached_to_the_shared_runtime_through_a_stack_reference(
     outputs = pulumi(
         state, "stack", "output", "--json", "--stack", "dev", project=ROOT / "platform" / "runtime"
     )
-    listener = json.loads(outputs.output[outputs.output.index("{") :])["productionListenerArn"]
+    listener = document(outputs)["productionListenerArn"]
     attached = [
         "--config",
         "ecs-blue-green:sharedStack=organization/ecs-blue-green-runtime/dev",
         "--config",
         "ecs-blue-green:deploymentController=ECS",
+        "--config-path",
         "--config",
-        'ecs-blue-green:hostHeaders=["api.example.com"]',
+        "ecs-blue-green:hostHeaders[0]=api.example.com",
         "--config",
         "ecs-blue-green:imageUri=123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v2",
     ]
-    up = pulumi(state, "up", "--stack", "dev", "--yes", "--skip-preview", *attached)
-    assert up.code == 0, up.output
-    exported = pulumi(state, "stack", "export", "--stack", "dev")
-    resources = json.loads(exported.output[exported.output.index("{") :])["deployment"]["resources"]
-    rules = [r for r in resources if r["type"] == "aws:lb/listenerRule:ListenerRule"]
-    assert listener in {r["inputs"].get("listenerArn") for r in rules}, rules
-    assert not [r for r in resources if r["type"] == "awsx:ec2:Vpc"]
+    # A preview: the reference is read and the rules planned on the runtime's listener. (An
+    # `up` would also run the ECS deployment check, which the local endpoint does not serve.)
+    planned = steps(state, "--stack", "dev", *attached)
+    rules = [
+        step["newState"]["inputs"]
+        for urn, step in planned.items()
+        if type_of(urn) == "aws:lb/listenerRule:ListenerRule"
+    ]
+    assert listener in {rule.get("listenerArn") for rule in rules}, rules
+    assert not [
+        urn
+        for urn in planned
+        if type_of(urn) in ("awsx:ec2:Vpc", "aws:lb/loadBalancer:LoadBalancer")
+    ]
