@@ -13,11 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.change_matrix import CHANGES, measure
+from tests.engine.matrix import row_effect
 from tests.engine.support import CLI, ROOT, SKIP_REASON, document, operations, pulumi, steps
 
 pytestmark = pytest.mark.skipif(CLI is None, reason=SKIP_REASON)
 
 RELEASE = "pulumi-python:dynamic:Resource"
+#: Change-matrix rows checked on the engine in the default run, one of each outcome the engine
+#: decides (refused, replace, release); `python -m tests.engine.matrix` runs them all.
+MATRIX_ROWS = ("serviceName", "imageRetainCount", "containerPort")
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 ROLLING = ROOT / "tests" / "engine" / "programs" / "rolling"
 
@@ -50,6 +55,11 @@ def test_dev_lifecycle(tmp_path: Path) -> None:
 
     again = pulumi(state, "preview", "--stack", "dev", "--expect-no-changes")
     assert again.code == 0, again.output
+
+    # Rows of the change matrix, from the engine's own plan: the mocks' reading must agree.
+    rows = tuple(c for c in CHANGES if c.key in MATRIX_ROWS)
+    for row in measure(rows):
+        assert row_effect(state, row.change) == row.effect, row.change
 
     # appVersion: a new task definition revision, released in place by the release resource.
     released = pulumi(
