@@ -24,7 +24,15 @@ from typing import Any
 import yaml
 
 from components.release.codedeploy.release import RELEASE_KEYS
-from tests.change_matrix import CHANGES, EFFECTS, PROJECT, RANKED_AS, RELEASE_TYPE, Change
+from tests.change_matrix import (
+    CHANGES,
+    EFFECTS,
+    PROJECT,
+    RANKED_AS,
+    RELEASE_TYPE,
+    Change,
+    measure,
+)
 from tests.engine.support import ROOT, pulumi
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -86,8 +94,6 @@ def row_effect(state: Path, change: Change) -> str:
 
 
 def main() -> int:
-    from tests.change_matrix import measure
-
     rows = [c for c in CHANGES if not c.also]
     expected = {row.change.key: row.effect for row in measure(tuple(rows))}
     with tempfile.TemporaryDirectory() as scratch:
