@@ -15,9 +15,18 @@ import pytest
 
 from tests.change_matrix import CHANGES, measure
 from tests.engine.matrix import row_effect
-from tests.engine.support import CLI, ROOT, SKIP_REASON, document, operations, pulumi, steps
+from tests.engine.support import (
+    CLI,
+    ENABLED,
+    ROOT,
+    SKIP_REASON,
+    document,
+    operations,
+    pulumi,
+    steps,
+)
 
-pytestmark = pytest.mark.skipif(CLI is None, reason=SKIP_REASON)
+pytestmark = pytest.mark.skipif(CLI is None or not ENABLED, reason=SKIP_REASON)
 
 RELEASE = "pulumi-python:dynamic:Resource"
 #: Change-matrix rows checked on the engine in the default run, one of each outcome the engine
