@@ -1,0 +1,195 @@
+"""The engine tier: the real Pulumi CLI on our programs, with the modelled providers.
+
+What mocks cannot show: the engine's own plan (steps, replacements, ordering), config checked
+against Pulumi.yaml, StackReferences between real stacks, the dynamic release provider in its
+own process against a CodeDeploy endpoint, the policy pack in the analyzer host, exit codes.
+Skipped when no CLI is there (scripts/test says so in one line).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.change_matrix import CHANGES, measure
+from tests.engine.matrix import row_effect
+from tests.engine.support import (
+    CLI,
+    ENABLED,
+    ROOT,
+    SKIP_REASON,
+    document,
+    operations,
+    pulumi,
+    steps,
+)
+
+pytestmark = pytest.mark.skipif(CLI is None or not ENABLED, reason=SKIP_REASON)
+
+RELEASE = "pulumi-python:dynamic:Resource"
+#: Change-matrix rows checked on the engine in the default run, one of each outcome the engine
+#: decides (refused, replace, release); `python -m tests.engine.matrix` runs them all.
+MATRIX_ROWS = ("serviceName", "imageRetainCount", "containerPort")
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+ROLLING = ROOT / "tests" / "engine" / "programs" / "rolling"
+
+
+def type_of(urn: str) -> str:
+    return urn.split("::")[2].rsplit("$", 1)[-1]
+
+
+def by_op(found: list[tuple[str, str]]) -> dict[str, set[str]]:
+    """Op -> the types of the resources it was applied to, unchanged ones left out."""
+    grouped: dict[str, set[str]] = {}
+    for op, urn in found:
+        if op != "same":
+            grouped.setdefault(op, set()).add(type_of(urn))
+    return grouped
+
+
+def ops(found: dict[str, dict[str, object]]) -> dict[str, set[str]]:
+    """The same for the steps of `pulumi preview --json`."""
+    return by_op([(str(step["op"]), urn) for urn, step in found.items()])
+
+
+def test_dev_lifecycle(tmp_path: Path) -> None:
+    """up; a preview with no changes; appVersion released in place; a broken release fails
+    `pulumi up` with the rollback in its output; destroy in dependency order."""
+    state = tmp_path / "state"
+    up = pulumi(state, "up", "--stack", "dev", "--yes", "--skip-preview")
+    assert up.code == 0, up.output
+    assert "codedeploy" in up.output.lower()
+
+    again = pulumi(state, "preview", "--stack", "dev", "--expect-no-changes")
+    assert again.code == 0, again.output
+
+    # Rows of the change matrix, from the engine's own plan: the mocks' reading must agree.
+    rows = tuple(c for c in CHANGES if c.key in MATRIX_ROWS)
+    for row in measure(rows):
+        assert row_effect(state, row.change) == row.effect, row.change
+
+    # appVersion: a new task definition revision, released in place by the release resource.
+    released = pulumi(
+        state,
+        "up",
+        "--stack",
+        "dev",
+        "--yes",
+        "--skip-preview",
+        "--config",
+        "ecs-blue-green:appVersion=v2",
+        "--json",
+    )
+    assert released.code == 0, released.output
+    plan = by_op(operations(released.events()))
+    assert plan["update"] == {RELEASE}, plan
+    assert plan["create-replacement"] == {TASK_DEFINITION}, plan
+    assert "delete" not in plan, plan
+    assert any("d-0002" in json.dumps(event) for event in released.events())
+
+    broken = pulumi(
+        state,
+        "up",
+        "--stack",
+        "dev",
+        "--yes",
+        "--skip-preview",
+        "--config",
+        "ecs-blue-green:appVersion=v3",
+        env={"OFFLINE_RELEASE_FAILS": "1"},
+    )
+    assert broken.code != 0, broken.output
+    assert "roll" in broken.output.lower(), broken.output
+
+    exported = pulumi(state, "stack", "export", "--stack", "dev")
+    resources = document(exported)["deployment"]["resources"]
+    destroyed = pulumi(state, "destroy", "--stack", "dev", "--yes", "--skip-preview", "--json")
+    assert destroyed.code == 0, destroyed.output
+    order = [urn for op, urn in operations(destroyed.events()) if op == "delete"]
+    position = {urn: i for i, urn in enumerate(order)}
+    checked = 0
+    for resource in resources:
+        for dependency in resource.get("dependencies") or []:
+            if resource["urn"] in position and dependency in position:
+                assert position[resource["urn"]] < position[dependency], (
+                    resource["urn"],
+                    dependency,
+                )
+                checked += 1
+    assert checked > 20, order
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_staging_and_prod_preview_and_up(tmp_path: Path, stack: str) -> None:
+    state = tmp_path / "state"
+    planned = ops(steps(state, "--stack", stack))
+    assert set(planned) == {"create", "read"}, planned  # read: the identity guard's reference
+    up = pulumi(state, "up", "--stack", stack, "--yes", "--skip-preview")
+    assert up.code == 0, up.output
+
+
+def test_policy_pack_passes_our_stack(tmp_path: Path) -> None:
+    result = pulumi(tmp_path / "state", "preview", "--stack", "dev", "--policy-pack", "policies")
+    assert result.code == 0, result.output
+    assert "ecs-blue-green" in result.output.lower()
+
+
+def test_policy_pack_flags_a_rolling_service(tmp_path: Path) -> None:
+    result = pulumi(
+        tmp_path / "state",
+        "preview",
+        "--stack",
+        "dev",
+        "--policy-pack",
+        str(ROOT / "policies"),
+        project=ROLLING,
+    )
+    assert result.code != 0, result.output
+    assert "a rolling update" in result.output, result.output
+
+
+def test_a_service_attached_to_the_shared_runtime_through_a_stack_reference(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    runtime = pulumi(
+        state,
+        "up",
+        "--stack",
+        "dev",
+        "--yes",
+        "--skip-preview",
+        project=ROOT / "platform" / "runtime",
+    )
+    assert runtime.code == 0, runtime.output
+    outputs = pulumi(
+        state, "stack", "output", "--json", "--stack", "dev", project=ROOT / "platform" / "runtime"
+    )
+    listener = document(outputs)["productionListenerArn"]
+    attached = [
+        "--config",
+        "ecs-blue-green:sharedStack=organization/ecs-blue-green-runtime/dev",
+        "--config",
+        "ecs-blue-green:deploymentController=ECS",
+        "--config-path",
+        "--config",
+        "ecs-blue-green:hostHeaders[0]=api.example.com",
+        "--config",
+        "ecs-blue-green:imageUri=123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v2",
+    ]
+    # A preview: the reference is read and the rules planned on the runtime's listener. (An
+    # `up` would also run the ECS deployment check, which the local endpoint does not serve.)
+    planned = steps(state, "--stack", "dev", *attached)
+    rules = [
+        step["newState"]["inputs"]
+        for urn, step in planned.items()
+        if type_of(urn) == "aws:lb/listenerRule:ListenerRule"
+    ]
+    assert listener in {rule.get("listenerArn") for rule in rules}, rules
+    assert not [
+        urn
+        for urn in planned
+        if type_of(urn) in ("awsx:ec2:Vpc", "aws:lb/loadBalancer:LoadBalancer")
+    ]
