@@ -28,6 +28,8 @@ import pulumi
 import pulumi.dynamic
 from botocore.exceptions import ClientError
 
+from components.release import plugin
+
 SUCCEEDED = "SUCCESSFUL"
 #: The release did not go out; the service is (or should be) back on the previous revision.
 FAILED = frozenset({"ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED", "STOPPED"})
@@ -214,4 +216,11 @@ class EcsDeploymentCheck(pulumi.dynamic.Resource):
             "poll_seconds": args.poll_seconds,
             "service_deployment_arn": None,
         }
-        super().__init__(EcsDeploymentCheckProvider(), name, props, opts)
+        plugin.register(
+            self,
+            EcsDeploymentCheckProvider(),
+            plugin.ECS_RELEASE_CHECK,
+            name=name,
+            props=props,
+            opts=opts,
+        )
