@@ -162,9 +162,7 @@ class EcsBlueGreenServicer(ProviderServicer):
     provider: EcsBlueGreenProvider
 
     @staticmethod
-    async def _construct_inputs(
-        inputs: Any, input_dependencies: Any
-    ) -> dict[str, Any]:
+    async def _construct_inputs(inputs: Any, input_dependencies: Any) -> dict[str, Any]:
         del input_dependencies  # known values are created already; unknown ones stay outputs
         values = rpc.deserialize_properties(inputs, keep_unknowns=True)
         return {key: await _resolve(value) for key, value in values.items()}
@@ -226,7 +224,8 @@ class EcsBlueGreenServicer(ProviderServicer):
         )
         result = await asyncio.to_thread(provider.read, request.id, props)
         return proto.ReadResponse(
-            id=result.id or request.id, properties=await rpc.serialize_properties(result.outs or {}, {})
+            id=result.id or request.id,
+            properties=await rpc.serialize_properties(result.outs or {}, {}),
         )
 
     async def Update(self, request: Any, context: Any) -> Any:  # noqa: N802
