@@ -31,6 +31,7 @@ import pulumi
 import pulumi.dynamic
 from google.protobuf import empty_pb2
 from pulumi.errors import InputPropertiesError
+from pulumi.output import Unknown
 from pulumi.provider import ConstructResult, Provider
 from pulumi.provider.server import ProviderServicer
 from pulumi.runtime import proto, rpc
@@ -137,7 +138,7 @@ async def _resolve(value: Any) -> Any:  # noqa: PLR0911 (one return per kind of 
         return [await _resolve(item) for item in value]
     if isinstance(value, dict):
         return {key: await _resolve(item) for key, item in value.items()}
-    if value == rpc.UNKNOWN:
+    if isinstance(value, Unknown) or value == rpc.UNKNOWN:
         return _unknown()
     return value
 

@@ -54,6 +54,9 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
     def Invoke(self, request: Any, context: Any) -> Any:  # noqa: N802
         return self.monitor.Invoke(request)
 
+    def GetDeploymentInfo(self, request: Any, context: Any) -> Any:  # noqa: N802
+        return self.monitor.GetDeploymentInfo(request)
+
     def ReadResource(self, request: Any, context: Any) -> Any:  # noqa: N802
         return self.monitor.ReadResource(request)
 
