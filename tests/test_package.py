@@ -64,7 +64,7 @@ def runtime(plugin: PluginProcess) -> Constructed:
 
 def _input_errors(error: grpc.RpcError) -> dict[str, str]:
     """The InputPropertiesError details the engine prints per property."""
-    for key, value in error.trailing_metadata() or ():  # type: ignore[attr-defined]
+    for key, value in error.trailing_metadata() or ():
         if key == "grpc-status-details-bin":
             status = status_pb2.Status.FromString(value)
             details = errors_pb2.InputPropertiesError()
@@ -229,7 +229,7 @@ def test_bad_settings_fail_naming_each_setting_before_anything_exists(
             "web",
             {"cpu": 300, "testListenerCidrs": ["0.0.0.0/0"], "imageUri": IMAGE},
         )
-    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT  # type: ignore[attr-defined]
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     errors = _input_errors(failure.value)
     assert set(errors) == {"cpu", "testListenerCidrs"}
     assert "is not a Fargate size" in errors["cpu"]
