@@ -272,7 +272,7 @@ def schema() -> dict[str, Any]:
         "language": {
             "nodejs": {"respectSchemaVersion": True},
             "python": {"respectSchemaVersion": True},
-            "csharp": {"respectSchemaVersion": True, "rootNamespace": "EcsBlueGreen"},
+            "csharp": {"respectSchemaVersion": True},
             "go": {"respectSchemaVersion": True},
         },
         "resources": {
