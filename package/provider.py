@@ -3,8 +3,9 @@ resources they register.
 
 - Construct builds `BlueGreenService` or `SharedRuntime` from the request's inputs
   (package/inputs.py), so every language gets the same resources, defaults and checks as a
-  Python program. A bad setting fails with an input error per setting, as the engine shows
-  them: `BlueGreenService resource 'web' has a problem: cpu: 300 is not a Fargate size ...`.
+  Python program. A bad setting fails with one input-property error per setting (the gRPC
+  `InputPropertiesError` detail), whose reason is the Python message, e.g.
+  `cpu: 300 is not a Fargate size; allowed: [256, 512, ...]`.
 - Check/Diff/Create/Read/Update/Delete serve the release resources the hosted component
   registers (components/release/plugin.py) with the same provider classes Python stacks run as
   dynamic resources: same properties, same engine code, so the two differ only in who runs it.

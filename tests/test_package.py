@@ -24,8 +24,10 @@ from components.runtime import SharedRuntimeArgs
 from components.runtime_ref import OUTPUT_FIELDS
 from package import schema
 from tests.package_host import STACK_URN, Constructed, PluginProcess
+from tests.runtime.support import mocks_with_runtime, runtime_outputs
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v1"
+RUNTIME = runtime_outputs()
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 
 
@@ -48,10 +50,18 @@ def codedeploy(plugin: PluginProcess) -> Constructed:
 
 @pytest.fixture(scope="module")
 def ecs(plugin: PluginProcess) -> Constructed:
+    """An ECS-controlled service on a SharedRuntime's outputs, routed by host."""
     return plugin.construct(
         schema.SERVICE,
         "api",
-        {"deploymentController": "ECS", "trafficShift": "Linear10PercentEvery1Minutes"},
+        {
+            "deploymentController": "ECS",
+            "trafficShift": "Linear10PercentEvery1Minutes",
+            "sharedRuntime": RUNTIME,
+            "hostHeaders": ["api.example.com"],
+            "imageUri": IMAGE,
+        },
+        mocks=mocks_with_runtime(RUNTIME),
     )
 
 
@@ -204,6 +214,17 @@ def test_ecs_controller_registers_the_release_check(ecs: Constructed) -> None:
     assert not ecs.of_type(CODEDEPLOY_RELEASE)
     assert "codedeployDeploymentGroup" not in ecs.state
     assert ecs.state["serviceName"] == "api-service"
+
+
+def test_a_service_on_the_runtime_outputs_uses_its_network_and_listeners(
+    ecs: Constructed,
+) -> None:
+    for own in ("awsx:ec2:Vpc", "aws:lb/loadBalancer:LoadBalancer", "aws:ecs/cluster:Cluster"):
+        assert not ecs.of_type(own), own
+    groups = ecs.of_type("aws:lb/targetGroup:TargetGroup")
+    assert {g.inputs["vpcId"] for g in groups} == {RUNTIME["vpcId"]}
+    rules = ecs.of_type("aws:lb/listenerRule:ListenerRule")
+    assert RUNTIME["productionListenerArn"] in {r.inputs["listenerArn"] for r in rules}
 
 
 def test_shared_runtime_returns_the_runtime_outputs(runtime: Constructed) -> None:
