@@ -1,5 +1,6 @@
-"""Entry point of the `ecs-blue-green` plugin: Pulumi's Python host runs this directory with the
-engine's address (PulumiPlugin.yaml). The components live one level up, in the repository."""
+"""Entry point of the `ecs-blue-green` plugin (PulumiPlugin.yaml). Pulumi's Python language host
+runs `python <this directory> <engine address>` in the plugin's virtualenv when the directory has
+a `__main__.py` (pulumi-language-python, `RunPlugin`). The components live one level up."""
 
 import sys
 from pathlib import Path
