@@ -3,8 +3,9 @@ providers, and a TypeScript program type-checks (tsc) against the SDK the CLI ge
 
 These need tools this repository builds or finds elsewhere: the CLI (`scripts/engine` builds
 `.tools/pulumi/bin/pulumi`; a `pulumi` on PATH also works), the modelled providers
-(`offline/plugins`), the YAML language host, and for TypeScript `tsc` with `@pulumi/pulumi`
-installed. Each test is skipped with one line naming what is missing.
+(`offline/plugins`), the YAML language host, and for TypeScript the Node.js language host (SDK
+generation) and `tsc` with `@pulumi/pulumi` installed. Each test is skipped with one line naming
+what is missing.
 
 The plugin is handed to the CLI as the binary plugin `pulumi-resource-ecs-blue-green` that runs
 `python package/`: what `pulumi package add ./package` sets up through the Python language host.
@@ -74,6 +75,8 @@ def _missing_for_typescript() -> str | None:
         return (
             "no Pulumi CLI: scripts/engine builds .tools/pulumi/bin/pulumi (or put pulumi on PATH)"
         )
+    if _tool("pulumi-language-nodejs") is None:
+        return "no Node.js language host (pulumi-language-nodejs) for `pulumi package gen-sdk`"
     if _node_modules() is None:
         return "no tsc with @pulumi/pulumi in node_modules or .tools/node/node_modules"
     return None
