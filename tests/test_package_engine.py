@@ -1,11 +1,16 @@
-"""The package through the real Pulumi CLI: a YAML program previews it with the modelled
-providers, and a TypeScript program type-checks (tsc) against the SDK the CLI generates.
+"""The package through the real Pulumi CLI: a program deploys and releases it with the modelled
+providers, a YAML program previews it, and a TypeScript program type-checks (tsc) against the SDK
+the CLI generates.
 
 These need tools this repository builds or finds elsewhere: the CLI (`scripts/engine` builds
 `.tools/pulumi/bin/pulumi`; a `pulumi` on PATH also works), the modelled providers
 (`offline/plugins`), the YAML language host, and for TypeScript the Node.js language host (SDK
 generation) and `tsc` with `@pulumi/pulumi` installed. Each test is skipped with one line naming
 what is missing.
+
+The deploying program (tests/package_consumer) is Python, run by `scripts/offline`'s program host
+(the module proxy serves no language hosts, docs/offline.md), and registers the component as a
+remote component, exactly as the generated SDKs of other languages do.
 
 The plugin is handed to the CLI as the binary plugin `pulumi-resource-ecs-blue-green` that runs
 `python package/`: what `pulumi package add ./package` sets up through the Python language host.
@@ -40,6 +45,7 @@ def _cli() -> Path | None:
 
 CLI = _cli()
 PLUGINS = ROOT / "offline" / "plugins"
+CONSUMER = ROOT / "tests" / "package_consumer"
 NO_CLI = "no Pulumi CLI: scripts/engine builds .tools/pulumi/bin/pulumi (or put pulumi on PATH)"
 
 
@@ -49,6 +55,14 @@ def _tool(name: str) -> Path | None:
         return beside
     found = shutil.which(name)
     return Path(found) if found else None
+
+
+def _missing_for_offline() -> str | None:
+    if CLI is None:
+        return NO_CLI
+    if not (ROOT / "offline" / "run.py").exists():
+        return "no program host and modelled providers (offline/run.py, scripts/offline)"
+    return None
 
 
 def _missing_for_yaml() -> str | None:
@@ -85,14 +99,14 @@ def _missing_for_typescript() -> str | None:
 def _environment(tmp_path: Path) -> dict[str, str]:
     """A local backend, the modelled providers and our plugin first on PATH."""
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    bin_dir.mkdir(exist_ok=True)
     shim = bin_dir / "pulumi-resource-ecs-blue-green"
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{ROOT / "package"}" "$@"\n')
     shim.chmod(0o755)
     assert CLI is not None
     path = os.pathsep.join([str(bin_dir), str(PLUGINS), str(CLI.parent), os.environ["PATH"]])
     state = tmp_path / "state"
-    state.mkdir()
+    state.mkdir(exist_ok=True)
     return {
         **os.environ,
         "PATH": path,
@@ -112,6 +126,49 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
         text=True,
         timeout=600,
         check=False,
+    )
+
+
+def _offline(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`scripts/offline` on the consumer program, our plugin first on PATH."""
+    state = tmp_path / "offline" / "state"
+    command = [sys.executable, "-m", "offline.run", "--project", str(CONSUMER)]
+    return subprocess.run(
+        [*command, "--state", str(state), "--", *args, "--stack", "dev"],
+        cwd=ROOT,
+        env={**_environment(tmp_path), "OFFLINE_TIME_FACTOR": "300"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def test_a_program_deploys_and_releases_the_package_through_the_engine(tmp_path: Path) -> None:
+    """Construct, the release resource's Create and Update, and setting errors, all through the
+    engine: what a TypeScript or Go program gets."""
+    missing = _missing_for_offline()
+    if missing:
+        pytest.skip(missing)
+    up = _offline(tmp_path, "up", "--yes")
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "ecs-blue-green:index:CodeDeployRelease web-release created" in up.stdout
+    assert "aws:ecs:Service web-service created" in up.stdout
+    shown = _offline(tmp_path, "stack", "output", "--json")
+    outputs = json.loads(shown.stdout)
+    assert outputs["url"].startswith("http://web-alb-")
+    assert outputs["serviceName"].startswith("web-service-")  # auto-named by the engine
+    assert outputs["codedeployDeploymentGroup"]
+
+    release = _offline(tmp_path, "up", "--yes", "--config", "package-consumer:appVersion=v2")
+    assert release.returncode == 0, release.stdout + release.stderr
+    assert "ecs-blue-green:index:CodeDeployRelease web-release updated" in release.stdout
+    assert "[diff: ~task_definition_arn]" in release.stdout
+
+    refused = _offline(tmp_path, "preview", "--config", "package-consumer:cpu=300")
+    assert refused.returncode != 0
+    assert "property cpu with value 300 has a problem: cpu: 300 is not a Fargate size" in (
+        refused.stdout
     )
 
 
