@@ -20,10 +20,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import grpc
@@ -153,6 +154,23 @@ def _unknown() -> pulumi.Output[Any]:
     return pulumi.Output(set(), value, known)
 
 
+Handler = Callable[[Any, Any, Any], Awaitable[Any]]
+
+
+def _reported(method: Handler) -> Handler:
+    """A failing release or check reaches `pulumi up` as its own message (CodeDeploy's
+    `[code] message`, ECS's status reason), not as gRPC's "Unexpected <class ...>" wrapping."""
+
+    @functools.wraps(method)
+    async def reported(self: Any, request: Any, context: Any) -> Any:
+        try:
+            return await method(self, request, context)
+        except Exception as error:
+            await context.abort(grpc.StatusCode.UNKNOWN, str(error))
+
+    return reported
+
+
 def _type_of(urn: str) -> str:
     """`urn:pulumi:stack::project::parent$type::name` -> `type`."""
     return urn.split("::")[2].rsplit("$", maxsplit=1)[-1]
@@ -182,6 +200,7 @@ class EcsBlueGreenServicer(ProviderServicer):
     async def DiffConfig(self, request: Any, context: Any) -> Any:  # noqa: N802
         return proto.DiffResponse(changes=proto.DiffResponse.DIFF_NONE)
 
+    @_reported
     async def Check(self, request: Any, context: Any) -> Any:  # noqa: N802
         provider = self._custom(request.urn)
         olds = rpc.deserialize_properties(request.olds, True)
@@ -195,6 +214,7 @@ class EcsBlueGreenServicer(ProviderServicer):
             ],
         )
 
+    @_reported
     async def Diff(self, request: Any, context: Any) -> Any:  # noqa: N802
         provider = self._custom(request.urn)
         olds = rpc.deserialize_properties(request.olds, True)
@@ -211,6 +231,7 @@ class EcsBlueGreenServicer(ProviderServicer):
             deleteBeforeReplace=bool(result.delete_before_replace),
         )
 
+    @_reported
     async def Create(self, request: Any, context: Any) -> Any:  # noqa: N802
         provider = self._custom(request.urn)
         props = rpc.deserialize_properties(request.properties)
@@ -219,6 +240,7 @@ class EcsBlueGreenServicer(ProviderServicer):
             id=result.id, properties=await rpc.serialize_properties(result.outs or {}, {})
         )
 
+    @_reported
     async def Read(self, request: Any, context: Any) -> Any:  # noqa: N802
         provider = self._custom(request.urn)
         props = rpc.deserialize_properties(request.properties) or rpc.deserialize_properties(
@@ -230,6 +252,7 @@ class EcsBlueGreenServicer(ProviderServicer):
             properties=await rpc.serialize_properties(result.outs or {}, {}),
         )
 
+    @_reported
     async def Update(self, request: Any, context: Any) -> Any:  # noqa: N802
         provider = self._custom(request.urn)
         olds = rpc.deserialize_properties(request.olds)
@@ -239,6 +262,7 @@ class EcsBlueGreenServicer(ProviderServicer):
             properties=await rpc.serialize_properties(result.outs or {}, {})
         )
 
+    @_reported
     async def Delete(self, request: Any, context: Any) -> Any:  # noqa: N802
         provider = self._custom(request.urn)
         props = rpc.deserialize_properties(request.properties)

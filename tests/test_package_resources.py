@@ -160,6 +160,7 @@ def test_a_failed_release_fails_the_update_with_codedeploys_message(
                 news=struct(RELEASE_PROPS),
             )
         )
+    assert str(failure.value.details()).startswith(f"Not releasing {NEW} again")
     assert "[ALARM_ACTIVE] web-green-5xx is in ALARM" in str(failure.value.details())
     assert "releaseRetry" in str(failure.value.details())
 
