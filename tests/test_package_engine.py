@@ -129,14 +129,20 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
     )
 
 
-def _offline(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _offline(
+    tmp_path: Path, *args: str, fail_releases: bool = False
+) -> subprocess.CompletedProcess[str]:
     """`scripts/offline` on the consumer program, our plugin first on PATH."""
     state = tmp_path / "offline" / "state"
     command = [sys.executable, "-m", "offline.run", "--project", str(CONSUMER)]
     return subprocess.run(
         [*command, "--state", str(state), "--", *args, "--stack", "dev"],
         cwd=ROOT,
-        env={**_environment(tmp_path), "OFFLINE_TIME_FACTOR": "300"},
+        env={
+            **_environment(tmp_path),
+            "OFFLINE_TIME_FACTOR": "300",
+            "OFFLINE_RELEASE_FAILS": "1" if fail_releases else "0",
+        },
         capture_output=True,
         text=True,
         timeout=900,
@@ -145,8 +151,8 @@ def _offline(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_program_deploys_and_releases_the_package_through_the_engine(tmp_path: Path) -> None:
-    """Construct, the release resource's Create and Update, and setting errors, all through the
-    engine: what a TypeScript or Go program gets."""
+    """Construct, the release resource's Create and Update, a failed release and setting errors,
+    all through the engine: what a TypeScript or Go program gets."""
     missing = _missing_for_offline()
     if missing:
         pytest.skip(missing)
@@ -164,6 +170,13 @@ def test_a_program_deploys_and_releases_the_package_through_the_engine(tmp_path:
     assert release.returncode == 0, release.stdout + release.stderr
     assert "ecs-blue-green:index:CodeDeployRelease web-release updated" in release.stdout
     assert "[diff: ~task_definition_arn]" in release.stdout
+
+    broken = _offline(
+        tmp_path, "up", "--yes", "--config", "package-consumer:appVersion=v3", fail_releases=True
+    )
+    assert broken.returncode != 0
+    assert "Failed: [HOOK_EXECUTION_FAILURE]" in broken.stdout
+    assert "Unexpected <class" not in broken.stdout  # CodeDeploy's words, not a gRPC wrapping
 
     refused = _offline(tmp_path, "preview", "--config", "package-consumer:cpu=300")
     assert refused.returncode != 0
