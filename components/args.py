@@ -530,7 +530,7 @@ def listener_errors(
         f"testListenerPort: {test_listener_port} clashes with the production listener "
         f"port(s) {sorted(reserved)}; pick another, e.g. 8080",
     )
-    if certificate_arn is not None:
+    if certificate_arn is not None and _known(certificate_arn):
         c.check(
             bool(_CERTIFICATE_ARN.match(certificate_arn)),
             f"certificateArn: {certificate_arn!r} is not an ACM certificate ARN like "
@@ -587,19 +587,22 @@ def _network_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
             "publicSubnetIds/privateSubnetIds: only apply with vpcId (an existing VPC)",
         )
     else:
+        # An output of another resource, unknown at preview, is checked at `up` (package/).
         c.check(
-            bool(re.match(r"^vpc-[0-9a-f]+$", a.vpc_id)), f"vpcId: {a.vpc_id!r} is not a VPC id"
+            not _known(a.vpc_id) or bool(re.match(r"^vpc-[0-9a-f]+$", a.vpc_id)),
+            f"vpcId: {a.vpc_id!r} is not a VPC id",
         )
         c.check(
-            len(a.public_subnet_ids) >= 2,
+            not _known(a.public_subnet_ids) or len(a.public_subnet_ids) >= 2,
             "publicSubnetIds: an existing VPC needs at least two public subnets (an ALB spans "
             "two AZs)",
         )
-        for subnet in (*a.public_subnet_ids, *a.private_subnet_ids):
-            c.check(
-                bool(re.match(r"^subnet-[0-9a-f]+$", subnet)),
-                f"publicSubnetIds/privateSubnetIds: {subnet!r} is not a subnet id",
-            )
+        for subnets in (a.public_subnet_ids, a.private_subnet_ids):
+            for subnet in subnets if _known(subnets) else ():
+                c.check(
+                    not _known(subnet) or bool(re.match(r"^subnet-[0-9a-f]+$", subnet)),
+                    f"publicSubnetIds/privateSubnetIds: {subnet!r} is not a subnet id",
+                )
 
 
 def _controller_errors(c: _Checks, a: BlueGreenServiceArgs) -> None:
@@ -911,6 +914,12 @@ def secret_resource_arn(value_from: str) -> str | None:
     if match := _SECRETS_MANAGER_ARN.match(value_from):
         return match.group("secret")
     return value_from if _SSM_PARAMETER_ARN.match(value_from) else None
+
+
+def _known(value: object) -> bool:
+    """False for another resource's output the component package passes on unknown at
+    preview (package/inputs.py); the engine constructs the component again at `up`, known."""
+    return not isinstance(value, pulumi.Output)
 
 
 def _cidr_error(key: str, cidr: str) -> list[str]:

@@ -37,12 +37,14 @@ def create_network(
     if args.shared_runtime is not None:
         return shared_network(args.shared_runtime)
     if args.vpc_id is not None:
-        private = list(args.private_subnet_ids)
+        # The subnet lists may be another resource's outputs (the component package).
+        public = pulumi.Output.from_input(args.public_subnet_ids).apply(list)
+        private = pulumi.Output.from_input(args.private_subnet_ids).apply(list)
         return Network(
             vpc_id=pulumi.Output.from_input(args.vpc_id),
-            load_balancer_subnet_ids=pulumi.Output.from_input(list(args.public_subnet_ids)),
-            task_subnet_ids=pulumi.Output.from_input(private or list(args.public_subnet_ids)),
-            assign_public_ip=not private,
+            load_balancer_subnet_ids=public,
+            task_subnet_ids=pulumi.Output.all(private, public).apply(lambda s: s[0] or s[1]),
+            assign_public_ip=private.apply(lambda subnets: not subnets),
             vpc=None,
         )
     return create_vpc(name, args.nat_strategy, tags, parent)

@@ -52,6 +52,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
+from components.release import plugin
 from components.release.codedeploy.appspec import hook_errors
 from components.release.codedeploy.credentials import (
     LOOK_CONFIG,
@@ -399,4 +400,11 @@ class CodeDeployDeployment(pulumi.dynamic.Resource):
             "release_status": None,
             "rollback_window_minutes": None,
         }
-        super().__init__(CodeDeployDeploymentProvider(), name, props, opts)
+        plugin.register(
+            self,
+            CodeDeployDeploymentProvider(),
+            plugin.CODEDEPLOY_RELEASE,
+            name=name,
+            props=props,
+            opts=opts,
+        )

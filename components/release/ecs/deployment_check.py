@@ -41,6 +41,7 @@ import pulumi
 import pulumi.dynamic
 from botocore.exceptions import ClientError
 
+from components.release import plugin
 from components.release.codedeploy.credentials import (
     WATCH_CONFIG,
     AwsIdentity,
@@ -271,4 +272,11 @@ class EcsDeploymentCheck(pulumi.dynamic.Resource):
             "poll_seconds": args.poll_seconds,
             "service_deployment_arn": None,
         }
-        super().__init__(EcsDeploymentCheckProvider(), name, props, opts)
+        plugin.register(
+            self,
+            EcsDeploymentCheckProvider(),
+            plugin.ECS_RELEASE_CHECK,
+            name=name,
+            props=props,
+            opts=opts,
+        )

@@ -1,0 +1,1 @@
+"""`ecs-blue-green` as a Pulumi component package for every language (docs/languages.md)."""
