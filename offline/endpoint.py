@@ -12,8 +12,12 @@ hooks and CodeDeploy's automatic rollback follows, as a broken release does.
 What serves (the PRIMARY task set's task definition and target group) is kept in a JSON file
 between runs, so a second `pulumi up` or `preview` sees what the first one released. Not
 modelled: more than one deployment group per endpoint (the last one asked about is the one),
-alarms, lifecycle hooks' Lambdas, traffic to tasks, and ECS-native deployments (ECS answers that
-it has none on record, so the ECS controller's deployment check passes without watching one).
+alarms, lifecycle hooks' Lambdas, traffic to tasks, and ECS-native deployments' stages: asked
+for a service's deployments, ECS answers with one that this run started and that has already
+ended, SUCCESSFUL (ROLLBACK_SUCCESSFUL with `fail=True`). The ECS controller's check asks only
+after a change that starts a deployment (ECS developer guide, "View service history using Amazon
+ECS service deployments": a deployment per creation and per update that needs one), so that
+answer is what a real ECS would list once the provider's wait for steady state has returned.
 """
 
 from __future__ import annotations
@@ -89,9 +93,12 @@ class Endpoint:
             self.fake.now = (time.monotonic() - self.started) * self.factor
             request = _Request(headers, body, "http://offline")
             if request.headers.get("X-Amz-Target", b"").endswith(b".ListServiceDeployments"):
-                # ECS-native deployments are not modelled: ECS has none on record, so the ECS
-                # deployment check passes as it does for a service not deployed yet.
-                return 200, json.dumps({"serviceDeployments": []}).encode()
+                return 200, json.dumps(self._ecs_deployments(json.loads(body))).encode()
+            if request.headers.get("X-Amz-Target", b"").endswith(b".ListServices"):
+                # Services live in the modelled aws provider, not here. The one caller, the
+                # first-run marker (components/release/ecs/first_run.py), asks only when it is
+                # created, before the service it marks: none exists yet.
+                return 200, json.dumps({"serviceArns": []}).encode()
             self._prepare(request)
             response = self.fake.answer(request)
             self._save()
@@ -99,6 +106,22 @@ class Endpoint:
             if request.headers.get("X-Amz-Target", b"").endswith(b".DescribeServices"):
                 payload = self._with_appspec(payload)
             return response.status_code, payload
+
+    def _ecs_deployments(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One ended deployment of the asked service, created by this run (see the docstring)."""
+        cluster, service = request.get("cluster", "cluster"), request.get("service", "service")
+        status = "ROLLBACK_SUCCESSFUL" if self.fail else "SUCCESSFUL"
+        deployment = {
+            "serviceDeploymentArn": "arn:aws:ecs:eu-west-1:123456789012:service-deployment/"
+            f"{cluster}/{service}/offline{int(self.started)}",
+            "clusterArn": f"arn:aws:ecs:eu-west-1:123456789012:cluster/{cluster}",
+            "serviceArn": f"arn:aws:ecs:eu-west-1:123456789012:service/{cluster}/{service}",
+            "status": status,
+            "createdAt": time.time(),
+        }
+        if self.fail:
+            deployment["statusReason"] = "offline: the endpoint fails every release"
+        return {"serviceDeployments": [deployment]}
 
     def _with_appspec(self, payload: bytes) -> bytes:
         """The PRIMARY task set as CodeDeploy leaves it: the network and container the serving

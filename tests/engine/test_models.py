@@ -9,6 +9,7 @@ endpoint settings.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +188,24 @@ def test_botocore_reaches_the_endpoint_through_its_settings(
         assert again["deploymentId"] == "d-0002"
     finally:
         later.stop()
+
+
+@pytest.mark.parametrize(("fail", "status"), [(False, "SUCCESSFUL"), (True, "ROLLBACK_SUCCESSFUL")])
+def test_the_ecs_check_finds_this_runs_deployment_and_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: bool, status: str
+) -> None:
+    endpoint = Endpoint(tmp_path / "codedeploy.json", fail=fail)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_ECS", endpoint.start())
+    asked = datetime.now(UTC)
+    try:
+        ecs = boto3.Session(
+            aws_access_key_id="offline", aws_secret_access_key="offline", region_name="eu-west-1"
+        ).client("ecs")
+        listed = ecs.list_service_deployments(cluster="c", service="s", createdAt={"after": asked})[
+            "serviceDeployments"
+        ]
+        assert ecs.list_services(cluster="c")["serviceArns"] == []
+    finally:
+        endpoint.stop()
+    assert [(d["serviceArn"].rsplit("/", 1)[1], d["status"]) for d in listed] == [("s", status)]
+    assert listed[0]["createdAt"] >= asked - timedelta(seconds=1)
