@@ -20,7 +20,7 @@ import pulumi
 from pulumi.errors import InputPropertyError
 
 from components.runtime_ref import OUTPUT_FIELDS, SharedRuntimeRef
-from package.schema import OBJECTS, OUTPUT_INPUTS, camel, unwrap_optional
+from package.schema import OBJECTS, OUTPUT_INPUTS, camel, required_fields, unwrap_optional
 
 T = TypeVar("T")
 
@@ -34,6 +34,13 @@ def settings(cls: type[T], inputs: Mapping[str, Any], path: str = "") -> T:
         raise InputPropertyError(
             f"{path}{unknown[0]}",
             f"{path}{unknown[0]}: not a setting of {cls.__name__}; allowed: {', '.join(fields)}",
+        )
+    # A schema `required` the SDKs check too, but a hand-written request (YAML) may still omit it.
+    missing = [key for key in required_fields(cls) if inputs.get(key) is None]
+    if missing:
+        raise InputPropertyError(
+            f"{path}{missing[0]}",
+            f"{path}{missing[0]}: required; {cls.__name__} needs {', '.join(required_fields(cls))}",
         )
     values: dict[str, Any] = {}
     for key, field in fields.items():
@@ -72,14 +79,21 @@ def _convert(setting: str, hint: Any, value: Any) -> Any:  # noqa: PLR0911 (one 
         return _expect(setting, value, str, "a string")
     if hint is Path:
         return Path(_expect(setting, value, str, "a path"))
-    origin = typing.get_origin(hint)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is Sequence:
-        _expect(setting, value, list, "a list of strings")
-        return tuple(_element(f"{setting}[{i}]", item) for i, item in enumerate(value))
+        _expect(setting, value, list, "a list")
+        return tuple(_item(f"{setting}[{i}]", args[0], item) for i, item in enumerate(value))
     if origin is Mapping:
         _expect(setting, value, dict, "a map of strings")
         return {k: _element(f"{setting}.{k}", item) for k, item in value.items()}
     raise TypeError(f"{setting}: no conversion for {hint!r}")
+
+
+def _item(setting: str, hint: Any, value: Any) -> Any:
+    """One element of a list setting: `sidecars[0]`, `portMappings[1]`, a subnet id."""
+    if hint is str:
+        return _element(setting, value)
+    return _convert(setting, hint, value)
 
 
 def _element(setting: str, value: Any) -> Any:

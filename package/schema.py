@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from components.args import AutoscalingArgs, BlueGreenServiceArgs
+from components.args import AutoscalingArgs, BlueGreenServiceArgs, SidecarArgs
 from components.release.plugin import PACKAGE
 from components.runtime_ref import OUTPUT_FIELDS, SharedRuntimeRef
 
@@ -52,10 +52,15 @@ OUTPUT_INPUTS = frozenset(
 ENUMS: dict[str, str] = {
     "nat_strategy": "NatStrategy",
     "deployment_controller": "DeploymentController",
+    "cpu_architecture": "CpuArchitecture",
 }
 
 #: Object-typed settings: the settings class and the schema type it becomes.
-OBJECTS: dict[type, str] = {AutoscalingArgs: "Autoscaling", SharedRuntimeRef: "SharedRuntimeRef"}
+OBJECTS: dict[type, str] = {
+    AutoscalingArgs: "Autoscaling",
+    SidecarArgs: "Sidecar",
+    SharedRuntimeRef: "SharedRuntimeRef",
+}
 
 #: The runtime outputs that are lists (the others are strings).
 _LIST_OUTPUTS = frozenset({"publicSubnetIds", "privateSubnetIds"})
@@ -156,6 +161,9 @@ def unwrap_optional(hint: Any) -> tuple[Any, bool]:
     return hint, False
 
 
+_SCALARS: dict[Any, str] = {str: "string", Path: "string", int: "integer", bool: "boolean"}
+
+
 def type_spec(field_name: str, hint: Any) -> dict[str, Any]:
     """The schema type of one settings field."""
     hint, _ = unwrap_optional(hint)
@@ -163,15 +171,24 @@ def type_spec(field_name: str, hint: Any) -> dict[str, Any]:
         return {"$ref": f"#/types/{PACKAGE}:index:{ENUMS[field_name]}"}
     if hint in OBJECTS:
         return {"$ref": f"#/types/{PACKAGE}:index:{OBJECTS[hint]}"}
-    scalar = {str: "string", Path: "string", int: "integer", bool: "boolean"}
-    if hint in scalar:
-        return {"type": scalar[hint]}
-    origin = typing.get_origin(hint)
-    if origin is Sequence and typing.get_args(hint) == (str,):
-        return {"type": "array", "items": {"type": "string"}}
-    if origin is Mapping and typing.get_args(hint) == (str, str):
+    if hint in _SCALARS:
+        return {"type": _SCALARS[hint]}
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    # Lists of strings, integers (ports) or objects (sidecars); nothing nests deeper.
+    if origin is Sequence and (args[0] in (str, int) or args[0] in OBJECTS):
+        return {"type": "array", "items": type_spec(f"{field_name}[]", args[0])}
+    if origin is Mapping and args == (str, str):
         return {"type": "object", "additionalProperties": {"type": "string"}}
     raise TypeError(f"{field_name}: no schema type for {hint!r}; extend package/schema.py")
+
+
+def required_fields(cls: type) -> list[str]:
+    """The schema names of the fields of `cls` without a default (a sidecar's name, image)."""
+    return [
+        camel(field.name)
+        for field in dataclasses.fields(cls)
+        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+    ]
 
 
 def _default(field: dataclasses.Field[Any]) -> Any:
@@ -235,6 +252,22 @@ def _component(cls: type, outputs: Sequence[Output], description: str) -> dict[s
     }
 
 
+def _object_type(cls: type) -> dict[str, Any]:
+    """A settings class used inside a setting (`autoscaling`, `sidecars`) as an object type.
+    Its properties are not marked plain: `plain` applies to a resource's inputs only."""
+    properties = input_properties(cls)
+    for spec in properties.values():
+        spec.pop("plain", None)
+    spec = {
+        "type": "object",
+        "description": " ".join((cls.__doc__ or "").split()),
+        "properties": properties,
+    }
+    if required := required_fields(cls):
+        spec["required"] = required
+    return spec
+
+
 def _shared_runtime_ref() -> dict[str, Any]:
     """The runtime's 11 outputs, as a service's `sharedRuntime` input (all required)."""
     properties = {
@@ -258,9 +291,6 @@ def schema() -> dict[str, Any]:
     """The whole package schema (what GetSchema returns)."""
     from components.runtime import SharedRuntimeArgs  # noqa: PLC0415 (loads pulumi_aws)
 
-    autoscaling = input_properties(AutoscalingArgs)
-    for spec in autoscaling.values():
-        spec.pop("plain", None)
     return {
         "name": PACKAGE,
         "displayName": "ECS blue/green",
@@ -297,11 +327,11 @@ def schema() -> dict[str, Any]:
             f"{PACKAGE}:index:DeploymentController": _enum(
                 BlueGreenServiceArgs, "deployment_controller", "Who runs releases."
             ),
-            f"{PACKAGE}:index:Autoscaling": {
-                "type": "object",
-                "description": " ".join((AutoscalingArgs.__doc__ or "").split()),
-                "properties": autoscaling,
-            },
+            f"{PACKAGE}:index:CpuArchitecture": _enum(
+                BlueGreenServiceArgs, "cpu_architecture", "The CPU architecture of the tasks."
+            ),
+            f"{PACKAGE}:index:Autoscaling": _object_type(AutoscalingArgs),
+            f"{PACKAGE}:index:Sidecar": _object_type(SidecarArgs),
             f"{PACKAGE}:index:SharedRuntimeRef": _shared_runtime_ref(),
         },
     }

@@ -66,6 +66,29 @@ def ecs(plugin: PluginProcess) -> Constructed:
 
 
 @pytest.fixture(scope="module")
+def workload(plugin: PluginProcess) -> Constructed:
+    """A TypeScript service with a sidecar, variables and Graviton tasks."""
+    return plugin.construct(
+        schema.SERVICE,
+        "wl",
+        {
+            "imageUri": IMAGE,
+            "cpuArchitecture": "ARM64",
+            "environment": {"LOG_LEVEL": "debug"},
+            "sidecars": [
+                {
+                    "name": "otel",
+                    "image": "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0",
+                    "portMappings": [4317, 4318],
+                    "environment": {"OTEL_MODE": "agent"},
+                    "dependsOn": {"app": "START"},
+                }
+            ],
+        },
+    )
+
+
+@pytest.fixture(scope="module")
 def runtime(plugin: PluginProcess) -> Constructed:
     return plugin.construct(
         schema.RUNTIME, "shared", {"natStrategy": "single", "testListenerPort": 9000}
@@ -144,6 +167,21 @@ def test_enum_like_settings_are_enums_and_resource_ids_accept_outputs() -> None:
     assert "plain" not in runtime_inputs["certificateArn"]
 
 
+def test_workload_settings_are_typed_in_the_schema() -> None:
+    document = schema.schema()
+    properties = document["resources"][schema.SERVICE]["inputProperties"]
+    assert properties["cpuArchitecture"]["$ref"].endswith(":CpuArchitecture")
+    architecture = document["types"]["ecs-blue-green:index:CpuArchitecture"]
+    assert [e["value"] for e in architecture["enum"]] == ["X86_64", "ARM64"]
+    assert properties["sidecars"]["items"]["$ref"].endswith(":Sidecar")
+    assert properties["environment"]["additionalProperties"] == {"type": "string"}
+    assert properties["containerHealthCheckCommand"]["items"] == {"type": "string"}
+    sidecar = document["types"]["ecs-blue-green:index:Sidecar"]
+    assert sidecar["required"] == ["name", "image"]
+    assert sidecar["properties"]["portMappings"]["items"] == {"type": "integer"}
+    assert sidecar["properties"]["essential"]["default"] is False
+
+
 def test_the_runtime_returns_its_eleven_outputs() -> None:
     resource = schema.schema()["resources"][schema.RUNTIME]
     assert set(resource["properties"]) == set(OUTPUT_FIELDS)
@@ -216,6 +254,21 @@ def test_ecs_controller_registers_the_release_check(ecs: Constructed) -> None:
     assert ecs.state["serviceName"] == "api-service"
 
 
+def test_workload_settings_reach_the_task_definition(workload: Constructed) -> None:
+    [task] = workload.of_type(TASK_DEFINITION)
+    assert task.inputs["runtimePlatform"]["cpuArchitecture"] == "ARM64"
+    app, otel = json.loads(task.inputs["containerDefinitions"])
+    assert {"name": "LOG_LEVEL", "value": "debug"} in app["environment"]
+    assert otel["name"] == "otel"
+    assert otel["image"].endswith("aws-otel-collector:v0.40.0")
+    assert otel["essential"] is False  # the Python default
+    ports = [mapping["containerPort"] for mapping in otel["portMappings"]]
+    assert ports == [4317, 4318]
+    assert all(isinstance(port, int) for port in ports)  # floats on the wire, ints to AWS
+    assert otel["environment"] == [{"name": "OTEL_MODE", "value": "agent"}]
+    assert otel["dependsOn"] == [{"containerName": "app", "condition": "START"}]
+
+
 def test_a_service_on_the_runtime_outputs_uses_its_network_and_listeners(
     ecs: Constructed,
 ) -> None:
@@ -264,6 +317,16 @@ def test_bad_settings_fail_naming_each_setting_before_anything_exists(
         ({"autoscaling": {"minCount": "two"}}, "autoscaling.minCount", "not an integer"),
         ({"cpu": rpc.UNKNOWN}, "cpu", "must be known"),
         ({"sharedRuntime": {"vpcId": "vpc-1"}}, "sharedRuntime", "clusterArn"),
+        ({"sidecars": [{"name": "otel"}]}, "sidecars[0].image", "required"),
+        ({"sidecars": [{"name": "otel", "image": 7}]}, "sidecars[0].image", "not a string"),
+        (
+            {"sidecars": [{"name": "a", "image": "b:1", "portMappings": [80.5]}]},
+            "sidecars[0].portMappings[0]",
+            "not an integer",
+        ),
+        ({"sidecars": [{"name": "otel", "image": "b:1", "cpu": 1}]}, "sidecars[0].cpu", "allowed"),
+        ({"sidecars": {"name": "otel"}}, "sidecars", "is not a list"),
+        ({"environment": {"LOG_LEVEL": 1}}, "environment.LOG_LEVEL", "not a string"),
     ],
 )
 def test_inputs_of_the_wrong_shape_fail_naming_the_setting(
@@ -274,6 +337,12 @@ def test_inputs_of_the_wrong_shape_fail_naming_the_setting(
     errors = _input_errors(failure.value)
     assert list(errors) == [setting]
     assert reason in errors[setting]
+
+
+def test_a_bad_cpu_architecture_fails_naming_the_allowed_values(plugin: PluginProcess) -> None:
+    with pytest.raises(grpc.RpcError) as failure:
+        plugin.construct(schema.SERVICE, "web", {"cpuArchitecture": "arm64", "imageUri": IMAGE})
+    assert "X86_64" in _input_errors(failure.value)["cpuArchitecture"]
 
 
 def test_a_runtime_setting_error_names_the_setting(plugin: PluginProcess) -> None:

@@ -18,6 +18,7 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import proto, rpc
 
 from components.release import plugin
+from components.release.codedeploy.credentials import AwsIdentity
 from components.release.codedeploy.release import (
     CodeDeployDeployment,
     CodeDeployDeploymentArgs,
@@ -29,7 +30,7 @@ from package.provider import EcsBlueGreenProvider
 from tests.fake_codedeploy import APP, CLUSTER, GROUP, REGION, SERVICE, Deployment, FakeAws
 from tests.harness import run_program
 from tests.package_host import serve_in_process, struct
-from tests.test_ecs_deployment_check import NEW_TD, PROPS, Clock, Ecs, _deployment_arn, ecs
+from tests.test_ecs_deployment_check import PROPS, Clock, Ecs, _brief, _deployment_arn, ecs
 
 OLD = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7"
 NEW = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:8"
@@ -166,12 +167,23 @@ def test_a_failed_release_fails_the_update_with_codedeploys_message(
 
 
 @pytest.fixture
-def check_stub(ecs: Ecs) -> Iterator[Any]:
+def identities() -> list[AwsIdentity]:
+    """Who the check acted as, one entry per Create/Update."""
+    return []
+
+
+@pytest.fixture
+def check_stub(ecs: Ecs, identities: list[AwsIdentity]) -> Iterator[Any]:
     clock = Clock()
+
+    def clients(identity: AwsIdentity) -> Any:
+        identities.append(identity)
+        return {"ecs": ecs.client}.__getitem__
+
     provider = EcsBlueGreenProvider(
         {
             plugin.ECS_RELEASE_CHECK: EcsDeploymentCheckProvider(
-                ecs=lambda region: ecs.client, sleep=clock.sleep, clock=lambda: clock.now
+                clients=clients, sleep=clock.sleep, clock=lambda: clock.now
             )
         }
     )
@@ -182,29 +194,45 @@ def check_stub(ecs: Ecs) -> Iterator[Any]:
 __all__ = ["ecs"]  # the Stubber fixture of tests/test_ecs_deployment_check.py
 
 
-def test_ecs_release_check_crud_over_grpc(ecs: Ecs, check_stub: Any) -> None:
-    ecs.deployments((2, NEW_TD))
-    ecs.status(2, "SUCCESSFUL")
-    created = check_stub.Create(proto.CreateRequest(urn=CHECK_URN, properties=struct(PROPS)))
+def test_ecs_release_check_crud_over_grpc(
+    ecs: Ecs, check_stub: Any, identities: list[AwsIdentity]
+) -> None:
+    props = PROPS | {"profile": "ops", "role_arns": ["arn:aws:iam::1:role/deployer"]}
+    ecs.deployments([_brief(2, "SUCCESSFUL")])
+    created = check_stub.Create(proto.CreateRequest(urn=CHECK_URN, properties=struct(props)))
     assert created.id == "web-cluster/web"
     assert _props(created.properties)["service_deployment_arn"] == _deployment_arn(2)
+    # The check acts as the stack: the aws provider's identity crossed the wire intact.
+    assert identities == [
+        AwsIdentity("eu-west-1", profile="ops", role_arns=("arn:aws:iam::1:role/deployer",))
+    ]
 
+    # A later run (new started_at, other polling) of the same release plans no check.
+    later = {"poll_seconds": 5, "started_at": "2026-12-01T00:00:00+00:00"}
     same = check_stub.Diff(
-        proto.DiffRequest(
-            urn=CHECK_URN, olds=created.properties, news=struct(PROPS | {"poll_seconds": 5})
-        )
+        proto.DiffRequest(urn=CHECK_URN, olds=created.properties, news=struct(props | later))
     )
     assert same.changes == proto.DiffResponse.DIFF_NONE
+    changed = check_stub.Diff(
+        proto.DiffRequest(
+            urn=CHECK_URN,
+            olds=created.properties,
+            news=struct(props | {"release_inputs": {"container_port": 8080}}),
+        )
+    )
+    assert changed.changes == proto.DiffResponse.DIFF_SOME
+    assert list(changed.replaces) == []
 
-    ecs.deployments((3, NEW_TD))
-    ecs.status(3, "ROLLBACK_SUCCESSFUL", "alarm web-target-5xx")
+    ecs.deployments([_brief(3, "ROLLBACK_SUCCESSFUL", "alarm web-target-5xx")])
     with pytest.raises(grpc.RpcError) as failure:
         check_stub.Update(
             proto.UpdateRequest(
-                urn=CHECK_URN, id=created.id, olds=created.properties, news=struct(PROPS)
+                urn=CHECK_URN, id=created.id, olds=created.properties, news=struct(props)
             )
         )
-    assert "ROLLBACK_SUCCESSFUL: alarm web-target-5xx" in str(failure.value.details())
+    details = str(failure.value.details())
+    assert f"{_deployment_arn(3)} ended ROLLBACK_SUCCESSFUL: alarm web-target-5xx" in details
+    assert not details.startswith("Unexpected")  # ECS's reason, not gRPC's wrapping
 
 
 def test_a_type_the_package_does_not_serve_is_refused(check_stub: Any) -> None:
