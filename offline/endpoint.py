@@ -56,8 +56,7 @@ class Endpoint:
         self.fake = FakeAws(serving=saved.get("serving", ""), termination_wait_minutes=5)
         self.fake.serving_target_group = saved.get("target_group", BLUE_TG)
         self.fake.serving_deployment = saved.get("deployment")
-        # Earlier runs' deployments, ended as they were last seen (one still running when its
-        # run stopped counts as stopped: nothing watches it any more).
+        # Earlier runs' deployments, ended as they were going to end (see _save).
         for record in saved.get("history", []):
             self.fake.add(_ended(record))
         self.started = time.monotonic()
@@ -171,7 +170,7 @@ class Endpoint:
         history = [
             {
                 "id": d.id,
-                "status": d.status(self.fake.now) if d.ended_at is not None else "Stopped",
+                "status": _final_status(d),
                 "creator": d.creator,
                 "task_definition": d.task_definition,
                 "content": d.content,
@@ -199,6 +198,15 @@ class Endpoint:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _final_status(deployment: Deployment) -> str:
+    """How a deployment ends. CodeDeploy carries on with nobody watching: one still running when
+    its run stopped (`pulumi up` returns when users are on green, in the termination wait) ends
+    as it was going to: failed at its hooks when set to fail, else succeeded after the wait."""
+    if deployment.ended_at is not None:
+        return deployment.status_at_end or "Succeeded"
+    return "Failed" if deployment.fail_at is not None else "Succeeded"
 
 
 def _ended(record: dict[str, Any]) -> Deployment:

@@ -30,20 +30,12 @@ import pytest
 
 from components.runtime_ref import OUTPUT_FIELDS
 from package import schema
+from tests.engine.support import CLI, FULL
 from tests.harness import ROOT
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:v1"
 
 
-def _cli() -> Path | None:
-    built = ROOT / ".tools" / "pulumi" / "bin" / "pulumi"
-    if built.exists():
-        return built
-    found = shutil.which("pulumi")
-    return Path(found) if found else None
-
-
-CLI = _cli()
 PLUGINS = ROOT / "offline" / "plugins"
 CONSUMER = ROOT / "tests" / "package_consumer"
 NO_CLI = "no Pulumi CLI: scripts/engine builds .tools/pulumi/bin/pulumi (or put pulumi on PATH)"
@@ -60,6 +52,8 @@ def _tool(name: str) -> Path | None:
 def _missing_for_offline() -> str | None:
     if CLI is None:
         return NO_CLI
+    if not FULL:
+        return "the package deployed through the engine runs with ENGINE_TIER=all (1-2 min)"
     if not (ROOT / "offline" / "run.py").exists():
         return "no program host and modelled providers (offline/run.py, scripts/offline)"
     return None

@@ -20,7 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 CLI = engine(ROOT)
 #: The tier runs in its own pytest run (scripts/test, after the others): its CLI and plugin
 #: processes would otherwise steal the cores from the time-based tests running beside it.
-ENABLED = os.environ.get("ENGINE_TIER") == "1"
+#: ENGINE_TIER=1: the tier scripts/test runs (about a minute on 2 cores); ENGINE_TIER=all adds
+#: the component package deployed through the engine (tests/test_package_engine.py, 1-2 min more).
+ENABLED = os.environ.get("ENGINE_TIER") in ("1", "all")
+FULL = os.environ.get("ENGINE_TIER") == "all"
 SKIP_REASON = (
     "no Pulumi CLI: scripts/engine builds one (Go and the module proxy needed)"
     if CLI is None

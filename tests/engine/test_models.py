@@ -17,7 +17,7 @@ import boto3
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from offline import aws, docker_build
+from offline import aws, docker_build, dynamic_host
 from offline.endpoint import Endpoint
 from offline.modelled import DEFAULTS, UNKNOWN, ModelledProvider, to_dict, to_struct
 
@@ -209,3 +209,14 @@ def test_the_ecs_check_finds_this_runs_deployment_and_its_end(
         endpoint.stop()
     assert [(d["serviceArn"].rsplit("/", 1)[1], d["status"]) for d in listed] == [("s", status)]
     assert listed[0]["createdAt"] >= asked - timedelta(seconds=1)
+
+
+def test_the_offline_dynamic_host_compresses_the_providers_waits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(dynamic_host, "FACTOR", 300.0)
+    monkeypatch.setattr(dynamic_host, "_real_sleep", slept.append)
+    dynamic_host.compressed_sleep(15)
+    dynamic_host.compressed_sleep(-1)
+    assert slept == [15 / 300, 0.0]
