@@ -121,6 +121,18 @@ def identity_errors(
     return errors
 
 
+def previous_output(reference_name: str, key: str, parent: pulumi.Resource | None = None) -> Any:
+    """This stack's own output `key` as its last run left it (None on a first run or when that
+    run exported none), read through a StackReference `reference_name` to the stack itself:
+    a plain read of the last checkpoint, known during preview. Blocks until read."""
+    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    reference = pulumi.StackReference(
+        reference_name, stack_name=stack, opts=pulumi.ResourceOptions(parent=parent)
+    )
+    # The SDK's own way to block on a value inside the program (synchronous invokes use it).
+    return _sync_await(reference.get_output_details(key)).value
+
+
 def check_identity(
     name: str,
     args: BlueGreenServiceArgs,
@@ -136,11 +148,9 @@ def check_identity(
     plain read of this stack's last checkpoint, known during preview.
     """
     current = identity_of(name, args, shared_stack)
-    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-    reference = pulumi.StackReference(f"{name}-identity", stack_name=stack)
-    # The SDK's own way to block on a value inside the program (synchronous invokes use it).
-    details = _sync_await(reference.get_output_details(IDENTITY_OUTPUT))
-    errors = identity_errors(details.value, current, allow_rename)
+    errors = identity_errors(
+        previous_output(f"{name}-identity", IDENTITY_OUTPUT), current, allow_rename
+    )
     if errors:
         raise ValueError("refused config change(s):\n" + "\n".join(f"  - {e}" for e in errors))
     return current

@@ -12,10 +12,10 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from pulumi.runtime.sync_await import _sync_await
 
 from components.args import BlueGreenServiceArgs
 from components.ecs_service import EcsService, ServiceRelease
+from components.identity_guard import previous_output
 from components.listener_rules import ListenerRules
 from components.release.codedeploy.credentials import stack_identity
 from components.release.ecs import first_run, hooks, lifecycle, strategy
@@ -134,13 +134,7 @@ def switches_from_code_deploy(name: str, parent: pulumi.Resource) -> bool:
     Read from the stack's own last outputs through a StackReference, known during preview, as
     `components.identity_guard` does; a program that exports no such output (a new stack, or
     one that never used CodeDeploy) is not switching."""
-    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-    reference = pulumi.StackReference(
-        f"{name}-previous-controller", stack_name=stack, opts=pulumi.ResourceOptions(parent=parent)
-    )
-    # The SDK's own way to block on a value inside the program (synchronous invokes use it).
-    details = _sync_await(reference.get_output_details(CODE_DEPLOY_OUTPUT))
-    return bool(details.value)
+    return bool(previous_output(f"{name}-previous-controller", CODE_DEPLOY_OUTPUT, parent))
 
 
 def create_deployment_check(
