@@ -140,6 +140,13 @@ def test_unanswered_invokes_say_so() -> None:
         aws.invoke("aws:ec2/getVpc:getVpc", {})
 
 
+def _session() -> boto3.Session:
+    """Clients that reach the endpoint through the settings in the environment."""
+    return boto3.Session(
+        aws_access_key_id="offline", aws_secret_access_key="offline", region_name="eu-west-1"
+    )
+
+
 def test_botocore_reaches_the_endpoint_through_its_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -148,9 +155,7 @@ def test_botocore_reaches_the_endpoint_through_its_settings(
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL_CODEDEPLOY", url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_ECS", url)
-        session = boto3.Session(
-            aws_access_key_id="offline", aws_secret_access_key="offline", region_name="eu-west-1"
-        )
+        session = _session()
         codedeploy, ecs = session.client("codedeploy"), session.client("ecs")
         spec = {"Resources": [{"TargetService": {"Properties": {"TaskDefinition": "td:2"}}}]}
         created = codedeploy.create_deployment(
@@ -198,9 +203,7 @@ def test_the_ecs_check_finds_this_runs_deployment_and_its_end(
     monkeypatch.setenv("AWS_ENDPOINT_URL_ECS", endpoint.start())
     asked = datetime.now(UTC)
     try:
-        ecs = boto3.Session(
-            aws_access_key_id="offline", aws_secret_access_key="offline", region_name="eu-west-1"
-        ).client("ecs")
+        ecs = _session().client("ecs")
         listed = ecs.list_service_deployments(cluster="c", service="s", createdAt={"after": asked})[
             "serviceDeployments"
         ]
