@@ -69,8 +69,8 @@ def test_no_load_balancer_listener_vpc_or_cluster_of_its_own(attached: StackRun)
         "aws:wafv2/webAclAssociation:WebAclAssociation",
     ):
         assert attached.of_type(type_) == [], type_
-    groups = sorted(g.name for g in attached.of_type(SG))
-    assert groups == ["orders-tasks-sg", "orders-test-gate-probe"]
+    security_groups = sorted(g.name for g in attached.of_type(SG))
+    assert security_groups == ["orders-tasks-sg", "orders-test-gate-probe"]
     groups = attached.of_type(TARGET_GROUP)
     assert sorted(g.name for g in groups) == ["orders-blue", "orders-green"]
     assert {g.inputs["vpcId"] for g in groups} == {RUNTIME["vpcId"]}
