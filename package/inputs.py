@@ -82,15 +82,26 @@ def _convert(setting: str, hint: Any, value: Any) -> Any:  # noqa: PLR0911 (one 
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is Sequence:
         _expect(setting, value, list, "a list")
-        return tuple(_item(f"{setting}[{i}]", args[0], item) for i, item in enumerate(value))
+        return tuple(
+            _item(_element_path(setting, i, item), args[0], item) for i, item in enumerate(value)
+        )
     if origin is Mapping:
         _expect(setting, value, dict, "a map of strings")
         return {k: _element(f"{setting}.{k}", item) for k, item in value.items()}
     raise TypeError(f"{setting}: no conversion for {hint!r}")
 
 
+def _element_path(setting: str, index: int, item: Any) -> str:
+    """Where an element of a list setting is: a named object by its name, `sidecars.otel`, as the
+    settings checks of components/args.py (and so a Python stack) name it; anything else (or an
+    object without a name) by its place, `portMappings[1]`, `sidecars[0]`."""
+    if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+        return f"{setting}.{item['name']}"
+    return f"{setting}[{index}]"
+
+
 def _item(setting: str, hint: Any, value: Any) -> Any:
-    """One element of a list setting: `sidecars[0]`, `portMappings[1]`, a subnet id."""
+    """One element of a list setting: a sidecar, a port, a subnet id."""
     if hint is str:
         return _element(setting, value)
     return _convert(setting, hint, value)

@@ -11,8 +11,8 @@ resources they register.
   dynamic resources: same properties, same engine code, so the two differ only in who runs it.
 
 The SDK's `pulumi.provider.server.ProviderServicer` serves Construct; this subclass resolves the
-inputs first (package/inputs.py) and adds the custom-resource methods, whose long waits run in a
-worker thread so one release does not hold up the plugin's other requests.
+inputs first (package/inputs.py) and adds the custom-resource methods, whose long waits run on
+threads of their own (RELEASE_THREADS) so one release does not hold up the plugin's other requests.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import contextvars
 import functools
 import json
 import re
 import sys
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from concurrent import futures
+from typing import Any, TypeVar
 
 import grpc
 import grpc.aio
@@ -45,6 +47,8 @@ from package import schema
 from package.inputs import settings
 
 #: One line of a settings error: `  - key: message` (components/args.py, components/runtime.py).
+T = TypeVar("T")
+
 _ERROR_LINE = re.compile(r"^\s*- (?P<key>[\w./\[\]-]+): ")
 
 
@@ -176,10 +180,32 @@ def _type_of(urn: str) -> str:
     return urn.split("::")[2].rsplit("$", maxsplit=1)[-1]
 
 
+#: Threads for the release resources' CRUD, apart from the event loop's default executor.
+#: Those default threads carry the SDK's blocking RegisterResource calls of the components being
+#: constructed in this process, and the engine answers a registration only after it has checked
+#: the resources before it, our release resources among them: a Check waiting for a default
+#: thread while every default thread waits for the engine would never return (a preview of two
+#: services hung so on 2 cores, where the default executor has 6 threads). A release's Create or
+#: Update polls for minutes, one per service at a time, so the pool is sized for many services.
+RELEASE_THREADS = 32
+
+
 class EcsBlueGreenServicer(ProviderServicer):
     """The SDK's Construct servicer plus the custom-resource methods of the release resources."""
 
     provider: EcsBlueGreenProvider
+
+    def __init__(self, provider: EcsBlueGreenProvider, args: list[str], engine_address: str):
+        super().__init__(provider, args, engine_address=engine_address)
+        self.release_threads = futures.ThreadPoolExecutor(
+            RELEASE_THREADS, thread_name_prefix="release"
+        )
+
+    async def _in_release_thread(self, function: Callable[..., T], *args: Any) -> T:
+        """`asyncio.to_thread`, on the release threads."""
+        context = contextvars.copy_context()
+        call = functools.partial(context.run, function, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.release_threads, call)
 
     @staticmethod
     async def _construct_inputs(inputs: Any, input_dependencies: Any) -> dict[str, Any]:
@@ -205,7 +231,7 @@ class EcsBlueGreenServicer(ProviderServicer):
         provider = self._custom(request.urn)
         olds = rpc.deserialize_properties(request.olds, True)
         news = rpc.deserialize_properties(request.news, True)
-        result = await asyncio.to_thread(provider.check, olds, news)
+        result = await self._in_release_thread(provider.check, olds, news)
         return proto.CheckResponse(
             inputs=await rpc.serialize_properties(result.inputs, {}),
             failures=[
@@ -219,7 +245,7 @@ class EcsBlueGreenServicer(ProviderServicer):
         provider = self._custom(request.urn)
         olds = rpc.deserialize_properties(request.olds, True)
         news = rpc.deserialize_properties(request.news, True)
-        result = await asyncio.to_thread(provider.diff, request.id, olds, news)
+        result = await self._in_release_thread(provider.diff, request.id, olds, news)
         changes = {
             True: proto.DiffResponse.DIFF_SOME,
             False: proto.DiffResponse.DIFF_NONE,
@@ -235,7 +261,7 @@ class EcsBlueGreenServicer(ProviderServicer):
     async def Create(self, request: Any, context: Any) -> Any:  # noqa: N802
         provider = self._custom(request.urn)
         props = rpc.deserialize_properties(request.properties)
-        result = await asyncio.to_thread(provider.create, props)
+        result = await self._in_release_thread(provider.create, props)
         return proto.CreateResponse(
             id=result.id, properties=await rpc.serialize_properties(result.outs or {}, {})
         )
@@ -246,7 +272,7 @@ class EcsBlueGreenServicer(ProviderServicer):
         props = rpc.deserialize_properties(request.properties) or rpc.deserialize_properties(
             request.inputs
         )
-        result = await asyncio.to_thread(provider.read, request.id, props)
+        result = await self._in_release_thread(provider.read, request.id, props)
         return proto.ReadResponse(
             id=result.id or request.id,
             properties=await rpc.serialize_properties(result.outs or {}, {}),
@@ -257,7 +283,7 @@ class EcsBlueGreenServicer(ProviderServicer):
         provider = self._custom(request.urn)
         olds = rpc.deserialize_properties(request.olds)
         news = rpc.deserialize_properties(request.news)
-        result = await asyncio.to_thread(provider.update, request.id, olds, news)
+        result = await self._in_release_thread(provider.update, request.id, olds, news)
         return proto.UpdateResponse(
             properties=await rpc.serialize_properties(result.outs or {}, {})
         )
@@ -266,7 +292,7 @@ class EcsBlueGreenServicer(ProviderServicer):
     async def Delete(self, request: Any, context: Any) -> Any:  # noqa: N802
         provider = self._custom(request.urn)
         props = rpc.deserialize_properties(request.properties)
-        await asyncio.to_thread(provider.delete, request.id, props)
+        await self._in_release_thread(provider.delete, request.id, props)
         return empty_pb2.Empty()
 
 

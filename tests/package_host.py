@@ -170,9 +170,12 @@ class PluginProcess:
 
 
 @contextmanager
-def serve_in_process(provider: EcsBlueGreenProvider) -> Iterator[Any]:
-    """A ResourceProvider stub to `provider` served on a loop of its own thread."""
-    loop = asyncio.new_event_loop()
+def serve_in_process(
+    provider: EcsBlueGreenProvider, loop: asyncio.AbstractEventLoop | None = None
+) -> Iterator[Any]:
+    """A ResourceProvider stub to `provider` served on `loop` (a new one by default), run by a
+    thread of its own."""
+    loop = loop or asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     server, port = asyncio.run_coroutine_threadsafe(start(provider, ""), loop).result(30)

@@ -18,7 +18,7 @@ from google.protobuf import empty_pb2
 from pulumi.runtime import proto, rpc
 from pulumi.runtime.proto import errors_pb2, status_pb2
 
-from components.args import AutoscalingArgs, BlueGreenServiceArgs
+from components.args import AutoscalingArgs, BlueGreenServiceArgs, SidecarArgs
 from components.release.plugin import CODEDEPLOY_RELEASE, ECS_RELEASE_CHECK
 from components.runtime import SharedRuntimeArgs
 from components.runtime_ref import OUTPUT_FIELDS
@@ -317,14 +317,19 @@ def test_bad_settings_fail_naming_each_setting_before_anything_exists(
         ({"autoscaling": {"minCount": "two"}}, "autoscaling.minCount", "not an integer"),
         ({"cpu": rpc.UNKNOWN}, "cpu", "must be known"),
         ({"sharedRuntime": {"vpcId": "vpc-1"}}, "sharedRuntime", "clusterArn"),
-        ({"sidecars": [{"name": "otel"}]}, "sidecars[0].image", "required"),
-        ({"sidecars": [{"name": "otel", "image": 7}]}, "sidecars[0].image", "not a string"),
+        ({"sidecars": [{"name": "otel"}]}, "sidecars.otel.image", "required"),
+        ({"sidecars": [{"name": "otel", "image": 7}]}, "sidecars.otel.image", "not a string"),
         (
             {"sidecars": [{"name": "a", "image": "b:1", "portMappings": [80.5]}]},
-            "sidecars[0].portMappings[0]",
+            "sidecars.a.portMappings[0]",
             "not an integer",
         ),
-        ({"sidecars": [{"name": "otel", "image": "b:1", "cpu": 1}]}, "sidecars[0].cpu", "allowed"),
+        (
+            {"sidecars": [{"name": "otel", "image": "b:1", "cpu": 1}]},
+            "sidecars.otel.cpu",
+            "allowed",
+        ),
+        ({"sidecars": [{"image": "b:1"}]}, "sidecars[0].name", "required"),
         ({"sidecars": {"name": "otel"}}, "sidecars", "is not a list"),
         ({"environment": {"LOG_LEVEL": 1}}, "environment.LOG_LEVEL", "not a string"),
     ],
@@ -337,6 +342,26 @@ def test_inputs_of_the_wrong_shape_fail_naming_the_setting(
     errors = _input_errors(failure.value)
     assert list(errors) == [setting]
     assert reason in errors[setting]
+
+
+def test_a_sidecar_setting_has_one_name_in_every_check(plugin: PluginProcess) -> None:
+    """A sidecar's image refused by the package's conversion (not a string), by the settings
+    checks (not an image reference) or by those checks in a Python stack: the consumer reads
+    `sidecars.otel.image` each time, the sidecar named by its name."""
+    names = set()
+    for image in (7, "not an image"):
+        sidecar = {"name": "otel", "image": image}
+        with pytest.raises(grpc.RpcError) as failure:
+            plugin.construct(schema.SERVICE, "web", {"imageUri": IMAGE, "sidecars": [sidecar]})
+        errors = _input_errors(failure.value)
+        names |= set(errors)
+        assert all(reason.startswith("sidecars.otel.image: ") for reason in errors.values())
+    assert names == {"sidecars.otel.image"}
+    python = BlueGreenServiceArgs(
+        image_uri=IMAGE, sidecars=(SidecarArgs(name="otel", image="not an image"),)
+    )
+    with pytest.raises(ValueError, match=r"\n  - sidecars\.otel\.image: 'not an image' is not"):
+        python.validate("web")
 
 
 def test_a_bad_cpu_architecture_fails_naming_the_allowed_values(plugin: PluginProcess) -> None:

@@ -1,12 +1,17 @@
 """The package through the real Pulumi CLI: a program deploys and releases it with the modelled
-providers, a YAML program previews it, and a TypeScript program type-checks (tsc) against the SDK
-the CLI generates.
+providers, a YAML program previews it, and the TypeScript and Go snippets of docs/languages.md
+compile (tsc, go build) against the SDKs generated from the schema.
 
 These need tools this repository builds or finds elsewhere: the CLI (`scripts/engine` builds
 `.tools/pulumi/bin/pulumi`; a `pulumi` on PATH also works), the modelled providers
-(`offline/plugins`), the YAML language host, and for TypeScript the Node.js language host (SDK
-generation) and `tsc` with `@pulumi/pulumi` installed. Each test is skipped with one line naming
-what is missing.
+(`offline/plugins`), and what scripts/engine builds beside the CLI: the YAML language host
+(`pulumi-language-yaml`) and `pulumi-gen-sdk`, the CLI's TypeScript and Go code generators
+without the language hosts the module proxy refuses (tests/package_sdks/gen-sdk). TypeScript
+needs tests/package_sdks/typescript's pinned `typescript` and `@pulumi/pulumi` (scripts/setup
+installs them), Go the module proxy or a warm module cache. Each test is skipped with one line
+naming what is missing. They run in the engine tier (ENGINE_TIER=1: YAML and TypeScript, about
+8 s together); the deploying program and the Go build (2-3 min on a cold Go build cache) need
+ENGINE_TIER=all.
 
 The deploying program (tests/package_consumer) is Python, run by `scripts/offline`'s program host
 (the module proxy serves no language hosts, docs/offline.md), and registers the component as a
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,10 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from components.runtime_ref import OUTPUT_FIELDS
 from package import schema
-from tests.engine.support import CLI, FULL
+from tests.engine.support import CLI, ENABLED, FULL, SKIP_REASON
 from tests.harness import ROOT
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:v1"
@@ -38,6 +45,8 @@ IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:v1"
 
 PLUGINS = ROOT / "offline" / "plugins"
 CONSUMER = ROOT / "tests" / "package_consumer"
+SDK_CHECKS = ROOT / "tests" / "package_sdks"
+DOCS = ROOT / "docs" / "languages.md"
 NO_CLI = "no Pulumi CLI: scripts/engine builds .tools/pulumi/bin/pulumi (or put pulumi on PATH)"
 
 
@@ -47,6 +56,27 @@ def _tool(name: str) -> Path | None:
         return beside
     found = shutil.which(name)
     return Path(found) if found else None
+
+
+def _missing_tool(name: str) -> str | None:
+    """Why `name` (built by scripts/engine beside the CLI) is not there, or None."""
+    if CLI is None:
+        return NO_CLI
+    if not ENABLED:
+        return SKIP_REASON
+    if _tool(name) is not None:
+        return None
+    failed = CLI.parent.parent / f"{name}.failed"
+    why = " ".join(failed.read_text().splitlines()[1:]) if failed.exists() else "not built yet"
+    return f"no {name} beside the CLI or on PATH (scripts/engine builds it): {why}"
+
+
+def snippet(language: str) -> str:
+    """The one fenced `language` block of docs/languages.md: what the tests compile is what the
+    page shows."""
+    blocks = re.findall(rf"^```{language}\n(.*?)^```$", DOCS.read_text(), re.M | re.S)
+    assert len(blocks) == 1, f"docs/languages.md: expected one {language} block"
+    return str(blocks[0])
 
 
 def _missing_for_offline() -> str | None:
@@ -60,34 +90,41 @@ def _missing_for_offline() -> str | None:
 
 
 def _missing_for_yaml() -> str | None:
-    if CLI is None:
-        return (
-            "no Pulumi CLI: scripts/engine builds .tools/pulumi/bin/pulumi (or put pulumi on PATH)"
-        )
     if not PLUGINS.is_dir():
         return "no modelled providers in offline/plugins (scripts/offline)"
-    if _tool("pulumi-language-yaml") is None:
-        return "no YAML language host (pulumi-language-yaml) beside the CLI or on PATH"
-    return None
+    return _missing_tool("pulumi-language-yaml")
 
 
-def _node_modules() -> Path | None:
-    for candidate in (ROOT / "node_modules", ROOT / ".tools" / "node" / "node_modules"):
-        if (candidate / "@pulumi" / "pulumi").is_dir() and (candidate / ".bin" / "tsc").exists():
-            return candidate
-    return None
+TYPESCRIPT_MODULES = SDK_CHECKS / "typescript" / "node_modules"
 
 
 def _missing_for_typescript() -> str | None:
-    if CLI is None:
-        return (
-            "no Pulumi CLI: scripts/engine builds .tools/pulumi/bin/pulumi (or put pulumi on PATH)"
-        )
-    if _tool("pulumi-language-nodejs") is None:
-        return "no Node.js language host (pulumi-language-nodejs) for `pulumi package gen-sdk`"
-    if _node_modules() is None:
-        return "no tsc with @pulumi/pulumi in node_modules or .tools/node/node_modules"
-    return None
+    if not (TYPESCRIPT_MODULES / ".bin" / "tsc").exists():
+        return "no tsc in tests/package_sdks/typescript/node_modules (scripts/setup installs it)"
+    return _missing_tool("pulumi-gen-sdk")
+
+
+def _missing_for_go() -> str | None:
+    if shutil.which("go") is None:
+        return "no Go toolchain (https://go.dev/dl)"
+    missing = _missing_tool("pulumi-gen-sdk")
+    if missing is None and not FULL:
+        return "the Go SDK build runs with ENGINE_TIER=all (2-3 min on a cold Go build cache)"
+    return missing
+
+
+def _generate_sdk(language: str, out: Path) -> None:
+    """The SDK `pulumi package add` would generate for `language`, from the schema snapshot."""
+    gen_sdk = _tool("pulumi-gen-sdk")
+    assert gen_sdk is not None
+    done = subprocess.run(
+        [str(gen_sdk), str(schema.SNAPSHOT), language, str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def _environment(tmp_path: Path) -> dict[str, str]:
@@ -180,11 +217,11 @@ def test_a_program_deploys_and_releases_the_package_through_the_engine(tmp_path:
 
 
 def _yaml_program() -> dict[str, Any]:
+    """docs/languages.md's YAML program, plus a `SharedRuntime` and a service on its outputs."""
+    program = yaml.safe_load(snippet("yaml"))
     shared_runtime = {key: f"${{shared.{key}}}" for key in OUTPUT_FIELDS}
-    return {
-        "name": "consumer",
-        "runtime": "yaml",
-        "resources": {
+    program["resources"].update(
+        {
             "shared": {"type": "ecs-blue-green:SharedRuntime", "properties": {"protect": False}},
             "api": {
                 "type": "ecs-blue-green:BlueGreenService",
@@ -197,9 +234,9 @@ def _yaml_program() -> dict[str, Any]:
                     "memory": 1024,
                 },
             },
-        },
-        "outputs": {"url": "${api.url}"},
-    }
+        }
+    )
+    return {"name": "consumer", "runtime": "yaml", **program}
 
 
 def test_a_yaml_program_previews_the_package(tmp_path: Path) -> None:
@@ -216,14 +253,26 @@ def test_a_yaml_program_previews_the_package(tmp_path: Path) -> None:
     preview = _run(["preview", "--json"], project, env)
     assert preview.returncode == 0, preview.stdout + preview.stderr
     document = json.loads(preview.stdout[preview.stdout.index("{") :])
-    types = {step["urn"].split("::")[2].rsplit("$", 1)[-1] for step in document["steps"]}
+    urns = [step["urn"] for step in document["steps"]]
+    names = {urn.rsplit("::", 1)[-1] for urn in urns}
+    types = {urn.split("::")[2].rsplit("$", 1)[-1] for urn in urns}
+    assert {"web", "shared", "api"} <= names
     assert {schema.SERVICE, schema.RUNTIME, "ecs-blue-green:index:EcsReleaseCheck"} <= types
     assert "aws:ecs/service:Service" in types
+    # The docs' sidecar reaches the task definition of the docs' service.
+    definitions = [
+        step["newState"]["inputs"]["containerDefinitions"]
+        for step in document["steps"]
+        if step["urn"].endswith("aws:ecs/taskDefinition:TaskDefinition::web-task")
+    ]
+    assert len(definitions) == 1
+    assert "aws-otel-collector" in definitions[0]
 
 
-TYPESCRIPT = """
+#: A program beyond the docs: outputs of other resources where the schema takes them, outputs read.
+PROGRAM = """
 import * as pulumi from "@pulumi/pulumi";
-import * as ecsbg from "./sdk/nodejs";
+import * as ecsbg from "@pulumi/ecs-blue-green";
 
 const vpcId: pulumi.Output<string> = pulumi.output("vpc-0123");
 const shared = new ecsbg.SharedRuntime("shared", { natStrategy: "single" });
@@ -239,40 +288,73 @@ export const url: pulumi.Output<string> = web.url;
 export const group: pulumi.Output<string | undefined> = web.codedeployDeploymentGroup;
 """
 
-#: Each must fail tsc: a plain setting given an output, a value outside an enum.
+#: Each must fail tsc: a plain setting given an output, a value outside an enum, a sidecar without
+#: its image.
 REFUSED = (
     'new ecsbg.BlueGreenService("x", { cpu: pulumi.output(512) });',
     'new ecsbg.BlueGreenService("x", { deploymentController: "EKS" });',
+    'new ecsbg.BlueGreenService("x", { sidecars: [{ name: "otel" }] });',
+)
+HEADER = (
+    'import * as pulumi from "@pulumi/pulumi";\nimport * as ecsbg from "@pulumi/ecs-blue-green";\n'
 )
 
 
-def test_a_typescript_program_type_checks_against_the_generated_sdk(tmp_path: Path) -> None:
+def test_the_typescript_snippet_type_checks_against_the_generated_sdk(tmp_path: Path) -> None:
+    """One tsc run: the docs' snippet and PROGRAM compile (and with them the generated SDK), and
+    each REFUSED line is an error in its own file."""
     missing = _missing_for_typescript()
     if missing:
         pytest.skip(missing)
-    node_modules = _node_modules()
-    assert node_modules is not None
-    env = _environment(tmp_path)
-    generated = _run(
-        ["package", "gen-sdk", str(schema.SNAPSHOT), "--language", "nodejs", "--out", "sdk"],
-        tmp_path,
-        env,
+    _generate_sdk("nodejs", tmp_path / "sdk")
+    (tmp_path / "node_modules").symlink_to(TYPESCRIPT_MODULES)
+    files = {"docs.ts": snippet("typescript"), "program.ts": PROGRAM}
+    files |= {f"refused{n}.ts": HEADER + line + "\n" for n, line in enumerate(REFUSED)}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    options = {"strict": True, "noEmit": True, "skipLibCheck": True, "target": "ES2020"}
+    # As `pulumi package add` links it: the package name resolves to the generated sources.
+    paths = {"baseUrl": ".", "paths": {"@pulumi/ecs-blue-green": ["./sdk"]}}
+    tsconfig = {"compilerOptions": {**options, "module": "commonjs", **paths}, "files": [*files]}
+    (tmp_path / "tsconfig.json").write_text(json.dumps(tsconfig))
+    checked = subprocess.run(
+        [str(TYPESCRIPT_MODULES / ".bin" / "tsc"), "-p", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
-    assert generated.returncode == 0, generated.stdout + generated.stderr
-    (tmp_path / "node_modules").symlink_to(node_modules)
-    (tmp_path / "tsconfig.json").write_text(
-        json.dumps(
-            {
-                "compilerOptions": {"strict": True, "noEmit": True, "skipLibCheck": True},
-                "files": ["index.ts"],
-            }
-        )
+    failing = {
+        line.split("(", 1)[0] for line in checked.stdout.splitlines() if ": error TS" in line
+    }
+    assert failing == {f"refused{n}.ts" for n in range(len(REFUSED))}, checked.stdout
+
+
+def test_the_go_snippet_builds_against_the_generated_sdk(tmp_path: Path) -> None:
+    """The docs' Go lines in a program, built with the Pulumi Go SDK that tests/package_sdks/go
+    pins, against the generated SDK linked as `pulumi package add` links it (a local replace)."""
+    missing = _missing_for_go()
+    if missing:
+        pytest.skip(missing)
+    for name in ("go.mod", "go.sum"):
+        shutil.copy(SDK_CHECKS / "go" / name, tmp_path / name)
+    _generate_sdk("go", tmp_path / "sdk")
+    body = "\n".join("\t\t" + line if line else "" for line in snippet("go").splitlines())
+    (tmp_path / "main.go").write_text(
+        "package main\n\nimport (\n"
+        '\t"example.com/pulumi-ecs-blue-green/sdk/go/ecsbluegreen"\n'
+        '\t"github.com/pulumi/pulumi/sdk/v3/go/pulumi"\n)\n\n'
+        "func main() {\n\tpulumi.Run(func(ctx *pulumi.Context) error {\n"
+        f"{body}\n\t\treturn nil\n\t}})\n}}\n"
     )
-    tsc = [str(node_modules / ".bin" / "tsc"), "-p", str(tmp_path)]
-    (tmp_path / "index.ts").write_text(TYPESCRIPT)
-    checked = subprocess.run(tsc, capture_output=True, text=True, timeout=300, check=False)
-    assert checked.returncode == 0, checked.stdout
-    for line in REFUSED:
-        (tmp_path / "index.ts").write_text(TYPESCRIPT + line + "\n")
-        refused = subprocess.run(tsc, capture_output=True, text=True, timeout=300, check=False)
-        assert refused.returncode != 0, line
+    built = subprocess.run(
+        ["go", "build", "-mod=readonly", "-o", os.devnull, "."],
+        cwd=tmp_path,
+        env={**os.environ, "GOFLAGS": "-mod=readonly"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr

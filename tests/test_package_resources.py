@@ -8,7 +8,10 @@ the engine makes it: properties as protobuf structs, numbers as floats.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
+from concurrent import futures
 from typing import Any
 
 import grpc
@@ -233,6 +236,30 @@ def test_ecs_release_check_crud_over_grpc(
     details = str(failure.value.details())
     assert f"{_deployment_arn(3)} ended ROLLBACK_SUCCESSFUL: alarm web-target-5xx" in details
     assert not details.startswith("Unexpected")  # ECS's reason, not gRPC's wrapping
+
+
+def test_release_calls_run_while_the_registrations_of_constructs_hold_the_default_threads() -> None:
+    """The SDK registers a component's children on the event loop's default threads, each held
+    until the engine answers, and the engine answers only after checking the release resources
+    before them: a Check that needed a default thread would wait for ever (a two-service preview
+    hung so). Here the plugin's one default thread is held; the Check still returns."""
+    loop = asyncio.new_event_loop()
+    loop.set_default_executor(futures.ThreadPoolExecutor(1))
+    engine_answers = threading.Event()
+
+    async def register() -> None:
+        await asyncio.get_running_loop().run_in_executor(None, engine_answers.wait)
+
+    with serve_in_process(EcsBlueGreenProvider(), loop) as stub:
+        held = asyncio.run_coroutine_threadsafe(register(), loop)
+        try:
+            checked = stub.Check(
+                proto.CheckRequest(urn=CHECK_URN, olds=struct({}), news=struct(PROPS)), timeout=10
+            )
+        finally:
+            engine_answers.set()
+        held.result(10)
+    assert not checked.failures
 
 
 def test_a_type_the_package_does_not_serve_is_refused(check_stub: Any) -> None:
