@@ -69,7 +69,10 @@ def test_no_load_balancer_listener_vpc_or_cluster_of_its_own(attached: StackRun)
         "aws:wafv2/webAclAssociation:WebAclAssociation",
     ):
         assert attached.of_type(type_) == [], type_
-    assert sorted(g.name for g in attached.of_type(SG)) == ["orders-tasks-sg", "orders-test-gate-probe"]
+    assert sorted(g.name for g in attached.of_type(SG)) == [
+        "orders-tasks-sg",
+        "orders-test-gate-probe",
+    ]
     groups = attached.of_type(TARGET_GROUP)
     assert sorted(g.name for g in groups) == ["orders-blue", "orders-green"]
     assert {g.inputs["vpcId"] for g in groups} == {RUNTIME["vpcId"]}
