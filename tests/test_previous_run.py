@@ -9,7 +9,7 @@ other registration starts: then no step runs beside it.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from pulumi.runtime import rpc
@@ -26,7 +26,7 @@ REFERENCE = "pulumi:pulumi:StackReference"
 class OrderMonitor(RecordingMonitor):
     """Keeps when each registration starts and ends, in the order the program sends them."""
 
-    events: list[tuple[str, str, str, bool]] = []  # (start|end, type, name, reads own stack)
+    events: ClassVar[list[tuple[str, str, str, bool]]] = []  # (start|end, type, name, own read)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         with _LOCK:
