@@ -68,17 +68,18 @@ class _Traffic:
 def _switches_from_code_deploy(
     name: str,
     args: BlueGreenServiceArgs,
-    opts: pulumi.ResourceOptions | None,
+    component: pulumi.Resource,
     previous: Mapping[str, Any] | None,
 ) -> bool:
     """Whether an ECS-controller service's last run released with CodeDeploy; read before the
-    component registers anything when the program did not hand `previous` over."""
+    component registers any child when the program did not hand `previous` over. (The read
+    waits for the component's own registration, which the engine answers once its step is
+    saved.)"""
     if args.deployment_controller != "ECS":
         return False
     if previous is None:
-        parent = opts.parent if opts else None
         previous = read_previous_outputs(
-            f"{name}-previous-controller", [CODE_DEPLOY_OUTPUT], parent
+            f"{name}-previous-controller", [CODE_DEPLOY_OUTPUT], component
         )
     return bool(previous.get(CODE_DEPLOY_OUTPUT))
 
@@ -104,13 +105,13 @@ class BlueGreenService(pulumi.ComponentResource):
         """`previous_outputs`: the stack's outputs as its last run left them, read by the
         program before it registered anything (`components.previous_run`); the ECS controller
         reads `codedeployApplication` there. Not given, the component reads them itself before
-        it registers anything: safe in a program whose other resources are not being created
+        it registers any child: safe in a program whose other resources are not being created
         meanwhile (with several services, read once and hand the result to each)."""
         args = args or BlueGreenServiceArgs()
         # Before super().__init__: a bad setting must not leave even the component behind.
         args.validate(name)
-        switching = _switches_from_code_deploy(name, args, opts, previous_outputs)
         super().__init__(TYPE, name, None, opts)
+        switching = _switches_from_code_deploy(name, args, self, previous_outputs)
         self.args = args
         tags = tags_for(args, name)
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
