@@ -13,8 +13,10 @@ fileblob renames the checkpoint into place but rewrites its `.attrs` sidecar in 
 (`blob/fileblob/attrs.go`, `setAttrs` truncates with `os.Create`), and every read decodes that
 sidecar first (`getAttrs`), so a read that meets the truncated sidecar fails with "failed to
 load checkpoint: EOF". A read registered before any other resource has no step running beside
-it: the root stack's own step is saved before its registration is answered, and the program
-registers nothing else until the read has returned.
+it: a refresh before the update (`refresh: always` in Pulumi.yaml) ends before the program
+starts (`pkg/resource/deploy/deployment_executor.go`), the root stack's own step is saved before
+its registration is answered, and the program registers nothing else until the read has
+returned.
 """
 
 from __future__ import annotations
