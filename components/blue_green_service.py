@@ -14,8 +14,10 @@ Every underlying resource is exposed as an attribute (the escape hatches).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -30,11 +32,13 @@ from components.listener_rules import ListenerRules, create_listener_rules, rout
 from components.load_balancer import LoadBalancer, create_load_balancer
 from components.log_encryption import create_log_key
 from components.network import create_network
+from components.previous_run import previous_outputs as read_previous_outputs
 from components.release.codedeploy.controller import (
     CodeDeployController,
     create_codedeploy_controller,
 )
 from components.release.ecs.controller import (
+    CODE_DEPLOY_OUTPUT,
     EcsController,
     create_deployment_check,
     create_ecs_controller,
@@ -61,6 +65,25 @@ class _Traffic:
     """What attaches the target groups to listeners (ECS registers tasks only after that)."""
 
 
+def _switches_from_code_deploy(
+    name: str,
+    args: BlueGreenServiceArgs,
+    component: pulumi.Resource,
+    previous: Mapping[str, Any] | None,
+) -> bool:
+    """Whether an ECS-controller service's last run released with CodeDeploy; read before the
+    component registers any child when the program did not hand `previous` over. (The read
+    waits for the component's own registration, which the engine answers once its step is
+    saved.)"""
+    if args.deployment_controller != "ECS":
+        return False
+    if previous is None:
+        previous = read_previous_outputs(
+            f"{name}-previous-controller", [CODE_DEPLOY_OUTPUT], component
+        )
+    return bool(previous.get(CODE_DEPLOY_OUTPUT))
+
+
 class BlueGreenService(pulumi.ComponentResource):
     """ECR image, Fargate service, dual-listener ALB, and the release controller.
 
@@ -76,18 +99,25 @@ class BlueGreenService(pulumi.ComponentResource):
         name: str,
         args: BlueGreenServiceArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        previous_outputs: Mapping[str, Any] | None = None,
     ) -> None:
+        """`previous_outputs`: the stack's outputs as its last run left them, read by the
+        program before it registered anything (`components.previous_run`); the ECS controller
+        reads `codedeployApplication` there. Not given, the component reads them itself before
+        it registers any child: safe in a program whose other resources are not being created
+        meanwhile (with several services, read once and hand the result to each)."""
         args = args or BlueGreenServiceArgs()
         # Before super().__init__: a bad setting must not leave even the component behind.
         args.validate(name)
         super().__init__(TYPE, name, None, opts)
+        switching = _switches_from_code_deploy(name, args, self, previous_outputs)
         self.args = args
         tags = tags_for(args, name)
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
         account = aws.get_caller_identity_output(
             opts=pulumi.InvokeOutputOptions(parent=self)
         ).account_id
-        boundary = args.permissions_boundary_arn
 
         self.log_key = (
             create_log_key(
@@ -109,7 +139,7 @@ class BlueGreenService(pulumi.ComponentResource):
                 vpc_id=self.network.vpc_id,
                 retention_days=args.flow_logs_retention_days,
                 kms_key_id=log_key_arn,
-                permissions_boundary=boundary,
+                permissions_boundary=args.permissions_boundary_arn,
                 region=region,
                 account=account,
                 tags=tags,
@@ -239,6 +269,7 @@ class BlueGreenService(pulumi.ComponentResource):
                 test_gate_arn=self.test_gate.function_arn if self.test_gate else None,
                 region=region,
                 run_started_at=run_started_at,
+                switches_from_code_deploy=switching,
                 tags=tags,
                 parent=self,
             )

@@ -23,8 +23,8 @@ everything else hangs on:
   `capacityProviderStrategyCustomizeDiff`). Under CODE_DEPLOY the service stays on FARGATE and
   the AppSpec carries Spot, so any change there is a release.
 
-So the program reads its own stack's previous outputs through a StackReference, compares them
-with this run's `identity` output, and fails before registering anything. A stack without that
+So the program reads its own stack's previous outputs (`components.previous_run`), compares
+them with this run's `identity` output, and fails before registering anything. A stack without that
 output (new, or created before this guard) passes.
 """
 
@@ -32,9 +32,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-
-import pulumi
-from pulumi.runtime.sync_await import _sync_await
 
 from components.args import BlueGreenServiceArgs
 
@@ -121,36 +118,23 @@ def identity_errors(
     return errors
 
 
-def previous_output(reference_name: str, key: str, parent: pulumi.Resource | None = None) -> Any:
-    """This stack's own output `key` as its last run left it (None on a first run or when that
-    run exported none), read through a StackReference `reference_name` to the stack itself:
-    a plain read of the last checkpoint, known during preview. Blocks until read."""
-    stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-    reference = pulumi.StackReference(
-        reference_name, stack_name=stack, opts=pulumi.ResourceOptions(parent=parent)
-    )
-    # The SDK's own way to block on a value inside the program (synchronous invokes use it).
-    return _sync_await(reference.get_output_details(key)).value
-
-
 def check_identity(
     name: str,
     args: BlueGreenServiceArgs,
     *,
+    previous: Mapping[str, Any] | None,
     allow_rename: bool,
     shared_stack: str | None = None,
 ) -> dict[str, Any]:
-    """Reads the stack's previous identity and raises ValueError on a refused change; returns
-    this run's identity, to be exported as `IDENTITY_OUTPUT`.
+    """Raises ValueError on a refused change from `previous` (the stack's `IDENTITY_OUTPUT` as
+    its last run left it, `components.previous_run`); returns this run's identity, to be
+    exported as `IDENTITY_OUTPUT`.
 
-    Call it before creating any resource: it waits for the read, so a refused change registers
-    nothing (at preview, and at an `up` that skips the preview). The StackReference read is a
-    plain read of this stack's last checkpoint, known during preview.
+    Call it before creating any resource, so a refused change registers nothing (at preview,
+    and at an `up` that skips the preview).
     """
     current = identity_of(name, args, shared_stack)
-    errors = identity_errors(
-        previous_output(f"{name}-identity", IDENTITY_OUTPUT), current, allow_rename
-    )
+    errors = identity_errors(previous, current, allow_rename)
     if errors:
         raise ValueError("refused config change(s):\n" + "\n".join(f"  - {e}" for e in errors))
     return current

@@ -94,6 +94,16 @@ def _config_text(value: Any) -> str:
     return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
+def own_value(value: Any, default: Any) -> Any:
+    """A key's value as the drill restores it: None (removed again) when it is Pulumi.yaml's
+    default. `pulumi config --json` lists the project's defaults beside the stack's own values
+    (CLI 3.274, tests/drill/test_real_cli.py), and removing a key gives it the same default
+    without writing it into the stack file."""
+    if value is None or (default is not None and str(value) == _config_text(default)):
+        return None
+    return value
+
+
 @contextmanager
 def _uninterruptible() -> Iterator[None]:
     """Ctrl-C is ignored while the config is restored: a second Ctrl-C must not leave it half
@@ -242,7 +252,10 @@ class Drill:
             self.pulumi.init()
             created = True
         config = self.pulumi.config()
-        self.originals = {k: config.get(f"{PROJECT}:{k}") for k in (VERSION_KEY, FAULT_KEY)}
+        self.originals = {
+            k: own_value(config.get(f"{PROJECT}:{k}"), project_default(options.cwd, k))
+            for k in (VERSION_KEY, FAULT_KEY)
+        }
         controller = config.get(f"{PROJECT}:{CONTROLLER_KEY}") or project_default(
             options.cwd, CONTROLLER_KEY
         )

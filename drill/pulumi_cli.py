@@ -129,8 +129,8 @@ class Pulumi:
         return any(s.get("name", "").rsplit("/", 1)[-1] == wanted for s in json.loads(run.output))
 
     def config(self) -> dict[str, Any]:
-        """The stack's own config values by full key (`project:key`); project defaults from
-        Pulumi.yaml are not included."""
+        """The stack's config values by full key (`project:key`), the defaults Pulumi.yaml
+        declares included (the CLI lists them too)."""
         run = self.run("config", "--json", timeout=60)
         raw: dict[str, dict[str, Any]] = json.loads(run.output)
         return {key: entry.get("value") for key, entry in raw.items()}

@@ -3,12 +3,13 @@
 For every key declared in `Pulumi.yaml`, `CHANGES` holds one representative change. The dev stack
 runs under Pulumi mocks before and after it, and each resource is classified from the engine's
 view (inputs and ignoreChanges) plus the provider's ForceNew properties
-(`tests/data/provider_force_new.json`, extracted from terraform-provider-aws):
+(`tests/data/provider_force_new.json`, extracted from terraform-provider-aws). The real engine's
+plan of every row (tests/engine/matrix.py, checked in as tests/engine/matrix.json) must agree:
 
 - no change: no input differs, or only ignored ones on resources nothing releases;
 - update: changed in place;
 - release: a new task-definition revision (old ones kept) or a change the CodeDeploy release
-  carries (the release resource's inputs; the service properties CodeDeploy owns);
+  carries (a release input of the release resource; the service properties CodeDeploy owns);
 - replace: a ForceNew input changed (or the resource appears/disappears under a new name);
 - refused: the program refuses the change at preview (components.identity_guard).
 
@@ -260,8 +261,10 @@ def classify(before: Registration, after: Registration, rules: Mapping[str, Repl
         keys = CHECK_KEYS if after.name.endswith("-release-check") else ()
         return "update" if changed & set(keys) else "no change"
     if after.type == RELEASE_TYPE:
-        # Inputs that only shape how a release is watched are state, not a deployment.
-        return "release" if changed & set(RELEASE_KEYS) else "update"
+        # The release's own Diff (components/release/codedeploy/release.py) plans a step only
+        # when a release input changed: the engine keeps the others (how a release is watched,
+        # retry and hotfix tokens) in the state for the next release, and changes nothing.
+        return "release" if changed & set(RELEASE_KEYS) else "no change"
     if after.type not in rules:
         raise KeyError(
             f"{after.type}: no ForceNew entry in {FORCE_NEW_FILE.name}; add it from the provider"

@@ -1,4 +1,5 @@
-"""The change matrix covers every config key, replaces nothing dangerous, and is documented."""
+"""The change matrix covers every config key, replaces nothing dangerous, agrees with the real
+engine's plan, and is documented."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.change_matrix import (
     render,
     with_matrix,
 )
+from tests.engine import matrix as engine_matrix
 from tests.harness import ROOT, Registration
 
 DECLARED = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
@@ -62,6 +64,29 @@ def test_dangerous_resources_are_never_replaced(rows: list[Row]) -> None:
     replaced = {typ for row in rows for typ in row.replaced().values()}
     assert replaced.isdisjoint(DANGEROUS)
     assert set(DANGEROUS).isdisjoint(SAFE_REPLACEMENTS)
+
+
+def test_the_real_engine_agrees_with_every_row(rows: list[Row]) -> None:
+    """tests/engine/matrix.json holds the real Pulumi engine's verdict on every row (previews
+    with the modelled providers, written by `python -m tests.engine.matrix --write`): the
+    mocks' reading of each change must be the engine's, refusals with the same message."""
+    problems = engine_matrix.stale()
+    assert problems == [], (
+        f"{engine_matrix.ENGINE_FILE.name} is stale ({'; '.join(problems)}): run "
+        f"`{engine_matrix.REGENERATE}` (needs the Pulumi CLI: scripts/engine)"
+    )
+    engine = engine_matrix.load()
+    differ = {
+        row.change.key: f"mocks: {row.effect} {row.refusal}".strip()
+        + f", engine: {engine[row.change.key].effect} {engine[row.change.key].refusal}".rstrip()
+        for row in rows
+        if (row.effect, row.refusal)
+        != (engine[row.change.key].effect, engine[row.change.key].refusal)
+    }
+    assert differ == {}, (
+        "the mocks and the engine disagree: find which is right and fix that side (if the "
+        f"program changed, `{engine_matrix.REGENERATE}` first)"
+    )
 
 
 def test_operations_doc_shows_the_current_matrix(rows: list[Row]) -> None:

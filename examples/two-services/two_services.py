@@ -35,6 +35,10 @@ def main() -> None:
                 container_health_check_command=SAMPLE_HEALTH_CHECK,
                 app_version=config.get(f"{name}AppVersion") or None,
             ),
+            # Never released with CodeDeploy (it exports no codedeployApplication): nothing to
+            # read back, so no read of the stack's own checkpoint while the first service's
+            # resources are being created (components/previous_run.py).
+            previous_outputs={},
         )
         pulumi.export(f"{name}Url", service.url)
         pulumi.export(f"{name}TestUrl", service.test_url)

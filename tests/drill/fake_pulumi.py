@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 PROJECT = "ecs-blue-green"
 STATE = Path(os.environ["FAKE_PULUMI_STATE"])
 UP_SECONDS = float(os.environ.get("FAKE_PULUMI_UP_SECONDS", "0.4"))
@@ -35,6 +37,19 @@ def _save(state: dict[str, Any]) -> None:
 
 def _key(name: str) -> str:
     return name if ":" in name else f"{PROJECT}:{name}"
+
+
+def _defaults() -> dict[str, str]:
+    """The defaults the project (Pulumi.yaml in the working directory) declares, as text."""
+    path = Path("Pulumi.yaml")
+    if not path.exists():
+        return {}
+    declared = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    return {
+        _key(key): value if isinstance(value, str) else json.dumps(value)
+        for key, entry in declared.items()
+        if isinstance(entry, dict) and (value := entry.get("default")) is not None
+    }
 
 
 def _stack(argv: list[str]) -> str | None:
@@ -81,7 +96,9 @@ def main(argv: list[str]) -> int:
     elif words[:2] == ["stack", "rm"]:
         state["stacks"].remove(stack)
     elif words == ["config"]:
-        print(json.dumps({k: {"value": v, "secret": False} for k, v in state["config"].items()}))
+        # As the CLI does: Pulumi.yaml's defaults under the stack's own values.
+        values = _defaults() | state["config"]
+        print(json.dumps({k: {"value": v, "secret": False} for k, v in values.items()}))
     elif words[:2] == ["config", "set"]:
         state["config"][_key(words[2])] = words[3]
     elif words[:2] == ["config", "rm"]:

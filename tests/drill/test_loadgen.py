@@ -61,8 +61,9 @@ def test_sigterm_after_deregistration_loses_no_request() -> None:
     assert [s for s in samples if s.failed] == []
     assert {s.version for s in samples} == {"blue", "green"}
     assert all(s.version == "green" for s in samples if s.t > switched)
-    # Steady and bounded: the rate is kept, never exceeded.
-    assert 0.8 * RATE <= len(samples) / elapsed <= 1.05 * RATE
+    # Steady and bounded: the rate is kept, never exceeded. Counted up to `elapsed`: requests
+    # due while a loaded machine is slow to reach stop() would raise the rate measured.
+    assert 0.8 * RATE <= sum(s.t <= elapsed for s in samples) / elapsed <= 1.05 * RATE
     # Keep-alive, as browsers: one connection per worker for the whole run.
     assert alb.accepted == 4
 

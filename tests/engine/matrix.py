@@ -1,23 +1,33 @@
 """The change matrix from the real engine's plan instead of our reading of mocked inputs.
 
-For a row of `tests/change_matrix.CHANGES`, the dev stack (already up in a local backend) is
-previewed with the changed setting, and each resource's effect is read from the engine's step:
-`replace` (a task definition's replacement is a new revision: "release"), `update` (the release
-resource's update is a "release" when a release input changed), `create`/`delete`, and a
-preview the program refuses is "refused". The ForceNew facts reach the engine through the
+For each row of `tests/change_matrix.CHANGES`, the dev stack with the row's shared settings
+(`also`) is brought up in a local backend of its own, then previewed with the row's change,
+and each resource's effect is read from the engine's step: `replace` (a task definition's
+replacement is a new revision: "release"), `update` (the release resource's update is a
+"release" when a release input changed), `create`/`delete`; a preview the program refuses is
+"refused", with the refusal's last line. The ForceNew facts reach the engine through the
 modelled aws provider's Diff (offline/aws.py), the same file the mocks matrix reads.
 
-    python -m tests.engine.matrix   # every row without extra settings; prints disagreements
+    python -m tests.engine.matrix           # every row; marks where the engine and the file differ
+    python -m tests.engine.matrix --write   # rewrites tests/engine/matrix.json from the engine
 
-The default suite checks a few rows (tests/engine/test_engine.py); the whole table takes one
-preview per row.
+`tests/engine/matrix.json` is the engine's verdict on every row, checked in: the default suite
+compares the mocks' measured effects with it row by row (tests/test_change_matrix.py), without
+the CLI; `ENGINE_TIER=all` re-derives every row and compares with the file
+(tests/engine/test_matrix.py); the default engine tier derives a few rows
+(tests/engine/test_engine.py).
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +37,64 @@ from components.release.codedeploy.release import RELEASE_KEYS
 from tests.change_matrix import (
     CHANGES,
     EFFECTS,
+    FORCE_NEW_FILE,
     PROJECT,
     RANKED_AS,
     RELEASE_TYPE,
     Change,
-    measure,
 )
 from tests.engine.support import ROOT, pulumi
+from tests.runtime.support import SHARED_STACK
 
+ENGINE_FILE = ROOT / "tests" / "engine" / "matrix.json"
+REGENERATE = "python -m tests.engine.matrix --write"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 REPLACING = ("replace", "create-replacement", "delete-replaced")
+#: Steps that change nothing: the refresh the project runs first (Pulumi.yaml `refresh:
+#: always`) and the StackReference's read.
+UNCHANGED = ("same", "refresh", "read")
+#: The runtime stack the rows attached to a shared runtime read. A local backend has no
+#: organisations: every stack is in "organization" (pulumi's diy backend).
+LOCAL_SHARED_STACK = "organization/ecs-blue-green-runtime/dev"
+RUNTIME = ROOT / "platform" / "runtime"
+#: Rows previewed in one backend (previews of one backend run one after another: they share
+#: its work copy).
+CHUNK = 10
 
 
-def variant(base: Path, settings: dict[str, Any]) -> Path:
+@dataclass
+class EngineRow:
+    """The engine's verdict on one row."""
+
+    key: str
+    change: dict[str, Any]
+    """The row as CHANGES holds it (value, also, needs): a file row for another change is stale."""
+    effect: str
+    refusal: str = ""
+    """The last line of the program's refusal, when the effect is "refused"."""
+    steps: dict[str, str] = field(default_factory=dict)
+    """Resource (type tail and name) -> the engine's op, for every step that changes something."""
+
+
+def spec(change: Change) -> dict[str, Any]:
+    return {"value": change.value, "also": dict(change.also), "needs": dict(change.needs)}
+
+
+def force_new_digest() -> str:
+    """The ForceNew data the modelled provider's Diff read when the file was written."""
+    return hashlib.sha256(FORCE_NEW_FILE.read_bytes()).hexdigest()
+
+
+def _local(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """`settings` with the runtime stack's name as the local backend spells it."""
+    return {k: LOCAL_SHARED_STACK if v == SHARED_STACK else v for k, v in settings.items()}
+
+
+def _reads_runtime(change: Change) -> bool:
+    return SHARED_STACK in (change.value, change.also.get("sharedStack"))
+
+
+def variant(base: Path, settings: Mapping[str, Any]) -> Path:
     """A project folder like the repository's, with `settings` added to Pulumi.dev.yaml. It has
     the repository folder's name, so offline.run's work copy (and so every path the program
     puts in its inputs) is the same as the baseline's."""
@@ -54,6 +109,11 @@ def variant(base: Path, settings: dict[str, Any]) -> Path:
     document["config"].update({f"{PROJECT}:{key}": value for key, value in settings.items()})
     (project / "Pulumi.dev.yaml").write_text(yaml.safe_dump(document))
     return project
+
+
+def label(urn: str) -> str:
+    typ = urn.split("::")[2].rsplit("$", 1)[-1]
+    return f"{typ.rsplit(':', 1)[-1]} {urn.rsplit('::', 1)[-1]}"
 
 
 def resource_effect(step: dict[str, Any]) -> str:
@@ -73,43 +133,145 @@ def resource_effect(step: dict[str, Any]) -> str:
     return "update"
 
 
-def row_effect(state: Path, change: Change) -> str:
-    """The row's worst effect in the engine's preview of the dev stack with `change`."""
-    settings = {**change.needs, change.key: change.value}
-    with tempfile.TemporaryDirectory(dir=state.parent) as scratch:
-        project = variant(Path(scratch), settings)
-        result = pulumi(state, "preview", "--stack", "dev", "--json", project=project)
+def refusal(document: Mapping[str, Any]) -> str:
+    """The last line of the exception the program raised ("" when it raised none), as the
+    mocks matrix records it: the language host reports `runtime error: <exception>` followed
+    by the traceback."""
+    marker = "runtime error: "
+    for diagnostic in document.get("diagnostics", []):
+        message = diagnostic.get("message", "")
+        if diagnostic.get("severity") == "error" and marker in message:
+            text = message.split(marker, 1)[1].split("\nTraceback (most recent call last)")[0]
+            return text.strip().splitlines()[-1].strip(" -")
+    return ""
+
+
+def derive(state: Path, change: Change, scratch: Path) -> EngineRow:
+    """The engine's preview of the dev stack in `state` (up with `change.also`) with `change`."""
+    settings = _local({**change.also, **change.needs, change.key: change.value})
+    project = variant(scratch, settings)
+    result = pulumi(state, "preview", "--stack", "dev", "--json", project=project)
     text = result.output
+    try:
+        document, _ = json.JSONDecoder().raw_decode(text[text.index("{") :])
+    except ValueError as error:
+        raise AssertionError(f"{change.key}: no preview document\n{text}") from error
     if result.code != 0:
-        # The program's refusals name the setting: "serviceName: 'web' -> 'api' would ...".
-        if f"{change.key}: " in text:
-            return "refused"
-        raise AssertionError(text)
-    document, _ = json.JSONDecoder().raw_decode(text[text.index("{") :])
-    ranks = [
-        EFFECTS.index(RANKED_AS.get(effect, effect))
-        for effect in (resource_effect(step) for step in document.get("steps", []))
+        refused = refusal(document)
+        if not refused:
+            raise AssertionError(f"{change.key}: the preview failed\n{text}")
+        # In the row's own spelling: the message names the runtime stack the program read.
+        refused = refused.replace(LOCAL_SHARED_STACK, SHARED_STACK)
+        return EngineRow(change.key, spec(change), "refused", refusal=refused)
+    steps = [step for step in document.get("steps", []) if step["op"] not in UNCHANGED]
+    ranks = [EFFECTS.index(RANKED_AS.get(e, e)) for e in map(resource_effect, steps)]
+    return EngineRow(
+        change.key,
+        spec(change),
+        EFFECTS[max(ranks, default=0)],
+        steps={label(step["urn"]): step["op"] for step in steps},
+    )
+
+
+def row_effect(state: Path, change: Change) -> str:
+    """The row's worst effect in the engine's preview of the dev stack in `state`."""
+    with tempfile.TemporaryDirectory(dir=state.parent) as scratch:
+        return derive(state, change, Path(scratch)).effect
+
+
+def up(state: Path, also: Mapping[str, Any], *, runtime: bool, scratch: Path) -> None:
+    """The baseline a group of rows is previewed against: the dev stack with `also`, up."""
+    if runtime:
+        done = pulumi(state, "up", "--stack", "dev", "--yes", "--skip-preview", project=RUNTIME)
+        if done.code != 0:
+            raise AssertionError(f"the runtime stack's up failed\n{done.output}")
+    project = variant(scratch, _local(also))
+    done = pulumi(state, "up", "--stack", "dev", "--yes", "--skip-preview", project=project)
+    if done.code != 0:
+        raise AssertionError(f"the baseline {dict(also)} failed to come up\n{done.output}")
+
+
+def derive_group(changes: Sequence[Change], scratch: Path) -> list[EngineRow]:
+    """Rows sharing one baseline: one backend, one `up`, a preview per row."""
+    scratch.mkdir(parents=True)
+    state = scratch / "state"
+    up(state, changes[0].also, runtime=any(map(_reads_runtime, changes)), scratch=scratch)
+    return [derive(state, change, scratch) for change in changes]
+
+
+def derive_all(changes: Sequence[Change] = CHANGES, jobs: int = 2) -> list[EngineRow]:
+    """Every row from the engine, in `changes`' order; `jobs` backends at once. Rows sharing a
+    baseline share a backend, up to CHUNK rows each, so the backends take similar times."""
+    groups: dict[str, list[Change]] = {}
+    for change in changes:
+        groups.setdefault(json.dumps(dict(change.also), sort_keys=True), []).append(change)
+    chunks = [rows[i : i + CHUNK] for rows in groups.values() for i in range(0, len(rows), CHUNK)]
+    with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(jobs) as pool:
+        found = pool.map(
+            lambda item: derive_group(item[1], Path(scratch) / str(item[0])), enumerate(chunks)
+        )
+        by_key = {row.key: row for rows in found for row in rows}
+    return [by_key[change.key] for change in changes]
+
+
+def document(rows: Sequence[EngineRow]) -> dict[str, Any]:
+    return {
+        "generatedBy": REGENERATE,
+        "what": (
+            "each row of tests/change_matrix.CHANGES previewed by the real Pulumi CLI with the "
+            "modelled providers (offline/): the dev stack with the row's `also` up in a local "
+            "backend, then `pulumi preview --json` with the change"
+        ),
+        "forceNewSha256": force_new_digest(),
+        "rows": [asdict(row) for row in rows],
+    }
+
+
+def load(path: Path = ENGINE_FILE) -> dict[str, EngineRow]:
+    data = json.loads(path.read_text())
+    return {row["key"]: EngineRow(**row) for row in data["rows"]}
+
+
+def stale(path: Path = ENGINE_FILE, changes: Sequence[Change] = CHANGES) -> list[str]:
+    """What makes the file not the engine's verdict on `changes` (empty: it is current)."""
+    if not path.exists():
+        return [f"{path.name} is missing"]
+    data = json.loads(path.read_text())
+    rows = load(path)
+    problems = [f"no row for {c.key}" for c in changes if c.key not in rows]
+    problems += [
+        f"{c.key} was derived for {rows[c.key].change}, CHANGES now holds {spec(c)}"
+        for c in changes
+        if c.key in rows and rows[c.key].change != spec(c)
     ]
-    return EFFECTS[max(ranks, default=0)]
+    problems += [f"{key} is no longer a row" for key in rows.keys() - {c.key for c in changes}]
+    if data.get("forceNewSha256") != force_new_digest():
+        problems.append(f"{FORCE_NEW_FILE.name} changed since the file was written")
+    return problems
 
 
-def main() -> int:
-    rows = [c for c in CHANGES if not c.also]
-    expected = {row.change.key: row.effect for row in measure(tuple(rows))}
-    with tempfile.TemporaryDirectory() as scratch:
-        state = Path(scratch) / "state"
-        up = pulumi(state, "up", "--stack", "dev", "--yes", "--skip-preview")
-        if up.code != 0:
-            sys.stderr.write(up.output)
-            return 1
-        differ = 0
-        for change in rows:
-            found = row_effect(state, change)
-            mark = "" if found == expected[change.key] else "  <- mocks say " + expected[change.key]
-            differ += bool(mark)
-            sys.stdout.write(f"{change.key}: {found}{mark}\n")
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.engine.matrix", description=__doc__)
+    parser.add_argument("--write", action="store_true", help=f"rewrite {ENGINE_FILE.name}")
+    parser.add_argument("--jobs", type=int, default=2, help="baselines derived at once")
+    parser.add_argument("keys", nargs="*", help="only these rows (not with --write)")
+    options = parser.parse_args(argv)
+    changes = [c for c in CHANGES if not options.keys or c.key in options.keys]
+    if options.write and options.keys:
+        parser.error("--write derives every row")
+    rows = derive_all(changes, options.jobs)
+    if options.write:
+        ENGINE_FILE.write_text(json.dumps(document(rows), indent=1) + "\n")
+    recorded = load() if ENGINE_FILE.exists() else {}
+    differ = 0
+    for row in rows:
+        before = recorded.get(row.key)
+        mark = "" if before is None or before.effect == row.effect else f" <- file: {before.effect}"
+        differ += bool(mark)
+        detail = row.refusal or ", ".join(f"{op} {r}" for r, op in sorted(row.steps.items()))
+        sys.stdout.write(f"{row.key}: {row.effect}{mark}  ({detail})\n")
     return 1 if differ else 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

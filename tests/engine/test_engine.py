@@ -29,6 +29,7 @@ from tests.engine.support import (
 pytestmark = pytest.mark.skipif(CLI is None or not ENABLED, reason=SKIP_REASON)
 
 RELEASE = "pulumi-python:dynamic:Resource"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 #: Change-matrix rows checked on the engine in the default run, one of each outcome the engine
 #: decides (refused, replace, release); `python -m tests.engine.matrix` runs them all.
 MATRIX_ROWS = ("serviceName", "imageRetainCount", "containerPort")
@@ -82,7 +83,16 @@ def test_dev_lifecycle(tmp_path: Path) -> None:
         "--json",
     )
     assert released.code == 0, released.output
-    plan = by_op(operations(released.events()))
+    started = operations(released.events())
+    # The program reads its own last outputs before any other step of its starts, and after
+    # the refresh (Pulumi.yaml: refresh always) has ended: no checkpoint write meets the read
+    # (components/previous_run.py).
+    refreshes = [i for i, (op, _) in enumerate(started) if op == "refresh"]
+    program = [(op, type_of(urn)) for op, urn in started if op != "refresh"]
+    assert refreshes == list(range(len(refreshes))), started
+    assert program[:2] == [("same", "pulumi:pulumi:Stack"), ("read", STACK_REFERENCE)], program
+    assert [t for _, t in program].count(STACK_REFERENCE) == 1, program
+    plan = by_op(started)
     assert plan["update"] == {RELEASE}, plan
     assert plan["create-replacement"] == {TASK_DEFINITION}, plan
     assert "delete" not in plan, plan

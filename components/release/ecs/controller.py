@@ -15,7 +15,6 @@ import pulumi_aws as aws
 
 from components.args import BlueGreenServiceArgs
 from components.ecs_service import EcsService, ServiceRelease
-from components.identity_guard import previous_output
 from components.listener_rules import ListenerRules
 from components.release.codedeploy.credentials import stack_identity
 from components.release.ecs import first_run, hooks, lifecycle, strategy
@@ -45,11 +44,15 @@ def create_ecs_controller(
     test_gate_arn: pulumi.Input[str] | None,
     region: pulumi.Input[str],
     run_started_at: str,
+    switches_from_code_deploy: bool,
     tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> EcsController:
     """`rules`: the service's production and test rules (`components.listener_rules`), on its
-    own load balancer or on the shared one; `alternate_target_group_arn`: green's group."""
+    own load balancer or on the shared one; `alternate_target_group_arn`: green's group;
+    `switches_from_code_deploy`: this stack's last run released with CodeDeploy (its
+    `CODE_DEPLOY_OUTPUT` is set, `components.previous_run`), so this run moves the service to
+    the ECS controller."""
     lb_role, lb_policy = create_load_balancer_role(
         name, tags, parent, args.permissions_boundary_arn
     )
@@ -97,7 +100,7 @@ def create_ecs_controller(
         # The run that moves a CODE_DEPLOY service to ECS sends the whole pair: ECS has swapped
         # nothing yet, and the last inputs have no advanced configuration, so an ignored
         # alternate would be dropped from the update (tests/test_ecs_target_group_swap.py).
-        ignored=() if switches_from_code_deploy(name, parent) else None,
+        ignored=() if switches_from_code_deploy else None,
         deployment_configuration=strategy.deployment_configuration(
             shift, args.termination_wait_minutes, []
         ),
@@ -125,16 +128,6 @@ def create_ecs_controller(
 #: The stack output a CODE_DEPLOY stack exports its CodeDeploy application under (`__main__.py`);
 #: None under ECS.
 CODE_DEPLOY_OUTPUT = "codedeployApplication"
-
-
-def switches_from_code_deploy(name: str, parent: pulumi.Resource) -> bool:
-    """Whether this stack's last run released with CodeDeploy (its `CODE_DEPLOY_OUTPUT` is set):
-    this run then switches the service to the ECS controller.
-
-    Read from the stack's own last outputs through a StackReference, known during preview, as
-    `components.identity_guard` does; a program that exports no such output (a new stack, or
-    one that never used CodeDeploy) is not switching."""
-    return bool(previous_output(f"{name}-previous-controller", CODE_DEPLOY_OUTPUT, parent))
 
 
 def create_deployment_check(
