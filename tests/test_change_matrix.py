@@ -24,6 +24,8 @@ from tests.change_matrix import (
 from tests.engine import matrix as engine_matrix
 from tests.harness import ROOT, Registration
 
+pytestmark = pytest.mark.long
+
 DECLARED = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
 
 

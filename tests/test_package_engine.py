@@ -40,6 +40,8 @@ from package import schema
 from tests.engine.support import CLI, ENABLED, FULL, SKIP_REASON
 from tests.harness import ROOT
 
+pytestmark = pytest.mark.long
+
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:v1"
 
 

@@ -31,6 +31,8 @@ from botocore.stub import Stubber
 from components.lambdas.test_traffic_gate import gate, probe
 from tests.harness import ROOT
 
+pytestmark = pytest.mark.long
+
 # One botocore session for all stubbed clients: it caches the service models.
 BOTOCORE = botocore.session.get_session()
 LB_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"

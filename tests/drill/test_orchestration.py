@@ -23,6 +23,8 @@ from drill import report
 from drill.orchestrate import Drill, Release
 from tests.drill.fake_stack import ROOT, fake_stack, write_report
 
+pytestmark = pytest.mark.long
+
 ORIGINAL = {"ecs-blue-green:appVersion": "v-original"}
 
 

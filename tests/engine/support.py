@@ -99,3 +99,16 @@ def operations(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
             metadata = pre["metadata"]
             found.append((metadata["op"], metadata["urn"]))
     return found
+
+
+def type_of(urn: str) -> str:
+    return urn.split("::")[2].rsplit("$", 1)[-1]
+
+
+def by_op(found: list[tuple[str, str]]) -> dict[str, set[str]]:
+    """Op -> the types of the resources it was applied to, unchanged ones left out."""
+    grouped: dict[str, set[str]] = {}
+    for op, urn in found:
+        if op != "same":
+            grouped.setdefault(op, set()).add(type_of(urn))
+    return grouped

@@ -40,6 +40,8 @@ from tests.platform.iam_simulator import ACCOUNT, Request, simulate
 from tests.platform.service_reference import REGION, action_exists, resource_arns
 from tests.platform.test_deploy_role_evaluation import DEV, ORDERS
 
+pytestmark = pytest.mark.long
+
 #: IAM's name for a botocore service, where the two differ.
 IAM_PREFIX: Mapping[str, str] = {"elbv2": "elasticloadbalancing"}
 #: IAM's name for an operation, where it is not the API's (Service Authorization Reference).

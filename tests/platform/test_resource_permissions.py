@@ -42,6 +42,8 @@ from tests.runtime.support import (
     runtime_outputs,
 )
 
+pytestmark = pytest.mark.long
+
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web:v1"
 KEY_POLICY = json.loads(key_policy_document(REGION, ACCOUNT))
 #: Names as a stack named with prefix `p` makes them (Pulumi auto-naming appends `-` and 7
