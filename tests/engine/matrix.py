@@ -15,7 +15,7 @@ modelled aws provider's Diff (offline/aws.py), the same file the mocks matrix re
 compares the mocks' measured effects with it row by row (tests/test_change_matrix.py), without
 the CLI; `ENGINE_TIER=all` re-derives every row and compares with the file
 (tests/engine/test_matrix.py); the default engine tier derives a few rows
-(tests/engine/test_engine.py).
+(tests/engine/test_lifecycle.py).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The modelled provider plugins and the local CodeDeploy endpoint, without the CLI.
 
-The engine tier (test_engine.py) needs the Pulumi CLI; these check the facts the engine gets
-from the models: replacements from the ForceNew data, delete-before-replace for names the user
-set, deterministic outputs, unknowns in a preview, and the endpoint botocore reaches through its
-endpoint settings.
+The engine tier (test_engine.py, test_lifecycle.py) needs the Pulumi CLI; these check the facts
+the engine gets from the models: replacements from the ForceNew data, delete-before-replace for
+names the user set, deterministic outputs, unknowns in a preview, and the endpoint botocore
+reaches through its endpoint settings.
 """
 
 from __future__ import annotations
