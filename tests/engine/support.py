@@ -74,6 +74,19 @@ def pulumi(
     return Result(done.returncode, done.stdout + done.stderr)
 
 
+def up(
+    state: Path,
+    stack: str,
+    *args: str,
+    project: Path = ROOT,
+    env: dict[str, str] | None = None,
+) -> Result:
+    """`pulumi up --yes --skip-preview` of STACK (tests read the plan from `--json` events)."""
+    return pulumi(
+        state, "up", "--stack", stack, "--yes", "--skip-preview", *args, project=project, env=env
+    )
+
+
 def steps(state: Path, *args: str, project: Path = ROOT) -> dict[str, dict[str, Any]]:
     """`pulumi preview --json`'s steps by URN: op (same, update, replace, create, delete, ...),
     and the keys the provider reported as changed and as replacing."""

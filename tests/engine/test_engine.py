@@ -24,6 +24,7 @@ from tests.engine.support import (
     pulumi,
     steps,
     type_of,
+    up,
 )
 
 pytestmark = [pytest.mark.skipif(CLI is None or not ENABLED, reason=SKIP_REASON), pytest.mark.long]
@@ -33,9 +34,9 @@ ROLLING = ROOT / "tests" / "engine" / "programs" / "rolling"
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_staging_and_prod_up(tmp_path: Path, stack: str) -> None:
-    up = pulumi(tmp_path / "state", "up", "--stack", stack, "--yes", "--skip-preview", "--json")
-    assert up.code == 0, up.output
-    planned = by_op(operations(up.events()))
+    created = up(tmp_path / "state", stack, "--json")
+    assert created.code == 0, created.output
+    planned = by_op(operations(created.events()))
     assert set(planned) == {"create", "read"}, planned  # read: the identity guard's reference
 
 
@@ -57,15 +58,7 @@ def test_a_service_attached_to_the_shared_runtime_through_a_stack_reference(
     tmp_path: Path,
 ) -> None:
     state = tmp_path / "state"
-    runtime = pulumi(
-        state,
-        "up",
-        "--stack",
-        "dev",
-        "--yes",
-        "--skip-preview",
-        project=ROOT / "platform" / "runtime",
-    )
+    runtime = up(state, "dev", project=ROOT / "platform" / "runtime")
     assert runtime.code == 0, runtime.output
     outputs = pulumi(
         state, "stack", "output", "--json", "--stack", "dev", project=ROOT / "platform" / "runtime"

@@ -18,6 +18,7 @@ from tests.engine.support import (
     operations,
     pulumi,
     type_of,
+    up,
 )
 
 pytestmark = [pytest.mark.skipif(CLI is None or not ENABLED, reason=SKIP_REASON), pytest.mark.long]
@@ -34,9 +35,9 @@ def test_dev_lifecycle(tmp_path: Path) -> None:
     """up; a preview with no changes; appVersion released in place; a broken release fails
     `pulumi up` with the rollback in its output; destroy in dependency order."""
     state = tmp_path / "state"
-    up = pulumi(state, "up", "--stack", "dev", "--yes", "--skip-preview")
-    assert up.code == 0, up.output
-    assert "codedeploy" in up.output.lower()
+    first = up(state, "dev")
+    assert first.code == 0, first.output
+    assert "codedeploy" in first.output.lower()
 
     # The policy pack in the analyzer host passes our stack, and nothing changes after up.
     again = pulumi(
@@ -51,13 +52,9 @@ def test_dev_lifecycle(tmp_path: Path) -> None:
         assert row_effect(state, row.change) == row.effect, row.change
 
     # appVersion: a new task definition revision, released in place by the release resource.
-    released = pulumi(
+    released = up(
         state,
-        "up",
-        "--stack",
         "dev",
-        "--yes",
-        "--skip-preview",
         "--config",
         "ecs-blue-green:appVersion=v2",
         "--json",
@@ -78,13 +75,9 @@ def test_dev_lifecycle(tmp_path: Path) -> None:
     assert "delete" not in plan, plan
     assert any("d-0002" in json.dumps(event) for event in released.events())
 
-    broken = pulumi(
+    broken = up(
         state,
-        "up",
-        "--stack",
         "dev",
-        "--yes",
-        "--skip-preview",
         "--config",
         "ecs-blue-green:appVersion=v3",
         env={"OFFLINE_RELEASE_FAILS": "1"},
