@@ -33,11 +33,14 @@ ROLLING = ROOT / "tests" / "engine" / "programs" / "rolling"
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_staging_and_prod_up(tmp_path: Path, stack: str) -> None:
-    created = up(tmp_path / "state", stack, "--json")
+def test_staging_and_prod_preview_and_up(tmp_path: Path, stack: str) -> None:
+    # A preview of a new stack: every output unknown, the path a first `pulumi preview` takes.
+    state = tmp_path / "state"
+    previewed = {step["op"] for step in steps(state, "--stack", stack).values()}
+    assert previewed == {"create", "read"}, previewed  # read: the identity guard's reference
+    created = up(state, stack, "--json")
     assert created.code == 0, created.output
-    planned = by_op(operations(created.events()))
-    assert set(planned) == {"create", "read"}, planned  # read: the identity guard's reference
+    assert set(by_op(operations(created.events()))) == previewed
 
 
 def test_policy_pack_flags_a_rolling_service(tmp_path: Path) -> None:
