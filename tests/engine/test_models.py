@@ -147,6 +147,19 @@ def _session() -> boto3.Session:
     )
 
 
+def _deploy(codedeploy: Any, task_definition: str) -> Any:
+    """CreateDeployment of TASK_DEFINITION, with the AppSpec our release resource sends."""
+    spec = {"Resources": [{"TargetService": {"Properties": {"TaskDefinition": task_definition}}}]}
+    return codedeploy.create_deployment(
+        applicationName="app",
+        deploymentGroupName="group",
+        revision={
+            "revisionType": "AppSpecContent",
+            "appSpecContent": {"content": json.dumps(spec)},
+        },
+    )
+
+
 def test_botocore_reaches_the_endpoint_through_its_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -157,15 +170,7 @@ def test_botocore_reaches_the_endpoint_through_its_settings(
         monkeypatch.setenv("AWS_ENDPOINT_URL_ECS", url)
         session = _session()
         codedeploy, ecs = session.client("codedeploy"), session.client("ecs")
-        spec = {"Resources": [{"TargetService": {"Properties": {"TaskDefinition": "td:2"}}}]}
-        created = codedeploy.create_deployment(
-            applicationName="app",
-            deploymentGroupName="group",
-            revision={
-                "revisionType": "AppSpecContent",
-                "appSpecContent": {"content": json.dumps(spec)},
-            },
-        )
+        created = _deploy(codedeploy, "td:2")
         assert created["deploymentId"] == "d-0001"
         endpoint.started -= 500 / 600  # 500 compressed seconds: traffic moved, wait over
         info = codedeploy.get_deployment(deploymentId="d-0001")["deploymentInfo"]
@@ -182,14 +187,7 @@ def test_botocore_reaches_the_endpoint_through_its_settings(
         codedeploy = session.client("codedeploy")
         info = codedeploy.get_deployment(deploymentId="d-0001")["deploymentInfo"]
         assert info["status"] == "Succeeded"
-        again = codedeploy.create_deployment(
-            applicationName="app",
-            deploymentGroupName="group",
-            revision={
-                "revisionType": "AppSpecContent",
-                "appSpecContent": {"content": json.dumps(spec)},
-            },
-        )
+        again = _deploy(codedeploy, "td:2")
         assert again["deploymentId"] == "d-0002"
     finally:
         later.stop()
