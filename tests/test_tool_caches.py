@@ -1,5 +1,5 @@
 """What makes a fresh clone's test run fast: the per-user copy of the built CLI
-(scripts/engine) and the order the suite's modules start in (tests/conftest.py).
+(scripts/engine). The order the suite's modules start in: tests/test_scheduling.py.
 
 scripts/engine runs here in a throw-away project with its own cache folder: a fake `pulumi`
 stands for the built CLI and a `go` that fails stands for a toolchain that must not be needed.
@@ -13,10 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-
-from tests.conftest import pytest_collection_modifyitems
 
 ROOT = Path(__file__).resolve().parent.parent
 SDK = importlib.metadata.version("pulumi")
@@ -116,18 +113,3 @@ def test_the_clones_own_build_for_another_sdk_is_built_again(tmp_path: Path) -> 
     done = _engine(project, cache)
     assert done.returncode != 0
     assert "no pulumi pkg version near" in done.stderr, done.stderr
-
-
-@dataclass
-class _Item:
-    name: str
-    long: bool
-
-    def get_closest_marker(self, name: str) -> object | None:
-        return object() if name == "long" and self.long else None
-
-
-def test_long_modules_start_first_and_keep_their_order() -> None:
-    items = [_Item("a", False), _Item("b", True), _Item("c", False), _Item("d", True)]
-    pytest_collection_modifyitems(items)  # type: ignore[arg-type]
-    assert [i.name for i in items] == ["b", "d", "a", "c"]

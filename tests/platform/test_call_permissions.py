@@ -3,9 +3,11 @@
 The release engine (components/release/codedeploy), the ECS release check
 (components/release/ecs), the test gate, its probe and the ECS hook
 (components/lambdas/test_traffic_gate) make their calls in their own tests, against Stubber,
-moto or a fake behind real botocore clients. This test runs those tests once more, in a
-subprocess with the recording plugin (tests/aws_calls.py), and evaluates each recorded
-operation with the IAM simulator against the policies of the role that runs the code:
+moto or a fake behind real botocore clients. The recording plugin (tests/aws_calls.py) keeps
+those calls: from this process when those tests ran in it before this module (scripts/test's
+workers take them as one unit), else from a run of them in a subprocess. Each recorded
+operation is evaluated with the IAM simulator against the policies of the role that runs the
+code:
 
 - the engine and the check run in `pulumi up`, as the stack's deploy role (platform/org
   `deploy_policies`), for a stack with its own cluster and for one on a shared runtime;
@@ -14,28 +16,25 @@ operation with the IAM simulator against the policies of the role that runs the 
 
 Each operation is evaluated on every resource type AWS's Service Authorization Reference lists
 for its action (`"*"` where it lists none), with the resource named and tagged as the stack
-makes it. Why a subprocess: under pytest-xdist the recording tests run in other worker
-processes than this one, so calls recorded there never reach this process; one `-p no:xdist`
-run of the recording modules, chosen by what they import, is the same wherever this test runs.
+makes it.
 """
 
 from __future__ import annotations
 
 import json
-import re
+import os
 import subprocess
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from components.test_traffic_gate import gate_policy_document
 from platform_stack.permissions import Scope, boundary_policy, deploy_policies
-from tests.aws_calls import OPTION, ROOT, source_of
+from tests.aws_calls import KEY, ROOT, TARGET_VARIABLE, source_of
 from tests.platform.iam_simulator import ACCOUNT, Request, simulate
 from tests.platform.service_reference import REGION, action_exists, resource_arns
 from tests.platform.test_deploy_role_evaluation import DEV, ORDERS
@@ -214,44 +213,31 @@ def evaluate(records: list[dict[str, Any]]) -> list[Evaluated]:
     return evaluated
 
 
-#: A module records when it drives one of these with botocore clients.
-_DRIVES_COMPONENT = re.compile(
-    r"components[./](release[./](codedeploy|ecs)|lambdas)|fake_codedeploy|test_traffic_gate_handlers"
-)
-_USES_BOTOCORE = re.compile(r"\b(Stubber|mock_aws|botocore|boto3|fake_codedeploy)\b")
-
-
-def recording_modules() -> list[Path]:
-    """Test modules that drive our AWS-calling code with botocore clients (platform and
-    policy-pack tests call no AWS)."""
-    found = []
-    for path in sorted((ROOT / "tests").rglob("test_*.py")):
-        if {"platform", "policies"} & set(path.relative_to(ROOT / "tests").parts):
-            continue
-        text = path.read_text()
-        if _DRIVES_COMPONENT.search(text) and _USES_BOTOCORE.search(text):
-            found.append(path)
-    return found
-
-
 @dataclass(frozen=True)
 class Recording:
-    returncode: int
-    output: str
+    failures: list[str]
+    """The recording tests that failed, each with its report."""
     records: list[dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Recording:
+def recording(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Recording:
+    here = request.config.stash[KEY]
+    if here.covers(request.session.items):
+        return Recording(here.failures, here.records())
     target = tmp_path_factory.mktemp("calls") / "calls.json"
-    modules = [str(p.relative_to(ROOT)) for p in recording_modules()]
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "tests.aws_calls",
-         f"{OPTION}={target}", "-q", *modules],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-q",
+         *sorted(str(p.relative_to(ROOT)) for p in here.modules)],
+        cwd=ROOT, env={**os.environ, TARGET_VARIABLE: str(target)},
+        capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
-    records = json.loads(target.read_text()) if target.is_file() else []
-    return Recording(completed.returncode, completed.stdout[-3000:], records)
+    if not target.is_file():
+        return Recording([f"the recording run wrote nothing:\n{completed.stdout[-3000:]}"], [])
+    seen = json.loads(target.read_text())
+    return Recording(seen["failures"], seen["records"])
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +252,7 @@ def evaluated(recorded: list[dict[str, Any]]) -> list[Evaluated]:
 
 def test_the_recording_tests_pass(recording: Recording) -> None:
     # Evaluated even when they fail: a new call the stubs do not expect is still recorded.
-    assert recording.returncode == 0, f"the recording tests failed:\n{recording.output}"
+    assert recording.failures == [], "the recording tests failed:\n" + "\n".join(recording.failures)
 
 
 def test_every_call_of_our_code_is_allowed_to_the_role_that_makes_it(
