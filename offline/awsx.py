@@ -21,6 +21,8 @@ import pulumi
 import pulumi_aws as aws
 from pulumi.provider import ConstructResult, Provider, main
 
+from offline import collector
+
 VERSION = "3.11.0"
 
 
@@ -172,4 +174,5 @@ class AwsxProvider(Provider):
 
 
 if __name__ == "__main__":
+    collector.settle()
     main(AwsxProvider(), sys.argv[1:])

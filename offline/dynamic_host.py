@@ -15,6 +15,8 @@ import os
 import runpy
 import time
 
+from offline import collector
+
 FACTOR = float(os.environ.get("OFFLINE_TIME_FACTOR", "60"))
 _real_sleep = time.sleep
 
@@ -25,4 +27,7 @@ def compressed_sleep(seconds: float) -> None:
 
 if __name__ == "__main__":
     time.sleep = compressed_sleep  # type: ignore[assignment]
+    import pulumi.dynamic  # noqa: F401 (imported before the collector settles: offline/collector.py)
+
+    collector.settle()
     runpy.run_module("pulumi.dynamic", run_name="__main__")

@@ -36,6 +36,8 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
+from offline import collector
+
 #: How the engine marks a value not known yet (pulumi/pulumi sdk/go/common/resource/plugin/rpc.go).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
@@ -233,6 +235,7 @@ class ModelledProvider(provider_pb2_grpc.ResourceProviderServicer):
 
 def serve(model: Model) -> None:
     """The plugin's main: serve on a free loopback port, print it for the engine, block."""
+    collector.settle()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(ModelledProvider(model), server)
     port = server.add_insecure_port("127.0.0.1:0")

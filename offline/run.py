@@ -35,9 +35,11 @@ from concurrent import futures
 from pathlib import Path
 
 import grpc
+import yaml
 from pulumi.automation._server import LanguageServer
 from pulumi.runtime.proto import language_pb2_grpc
 
+from offline import collector
 from offline.endpoint import ENDPOINT_SETTINGS, Endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,6 +151,16 @@ def stack_of(args: list[str]) -> str | None:
     return None
 
 
+def stack_exists(state: Path, project: Path, stack: str) -> bool:
+    """Whether the local backend in `state` holds `stack` of `project` already: the file
+    backend keeps a project's stack in `.pulumi/stacks/<project>/<stack>.json` (pulumi/pulumi
+    pkg/backend/diy/store.go). Every command names its stack, so none needs it selected."""
+    if "/" in stack:
+        return False  # a qualified name: left to `pulumi stack select`
+    name = yaml.safe_load((project / "Pulumi.yaml").read_text())["name"]
+    return (state / ".pulumi" / "stacks" / name / f"{stack}.json").is_file()
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="scripts/offline", description=__doc__)
     parser.add_argument("--project", type=Path, default=ROOT, help="project folder (the repo)")
@@ -169,8 +181,8 @@ def main(argv: list[str]) -> int:
     tools = ROOT / ".tools" / "pulumi" / "bin"
     args = policy_packs(args, base / "packs", tools)
     stack = stack_of(args)
-    if stack:
-        # A new stack in the local backend on first use; later runs select it.
+    if stack and not stack_exists(state, project, stack):
+        # A new stack in the local backend on first use.
         subprocess.run(
             [str(cli), "stack", "select", "--create", stack, "--non-interactive"],
             cwd=work,
@@ -190,6 +202,7 @@ def main(argv: list[str]) -> int:
     )
     url = endpoint.start()
     env.update(dict.fromkeys(ENDPOINT_SETTINGS, url))
+    collector.settle()
     server, port = serve_program(work)
     try:
         command = [str(cli), *args, "--client", f"127.0.0.1:{port}", "--non-interactive"]

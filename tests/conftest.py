@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
 import pytest
 from xdist.scheduler import LoadFileScheduling
 
+from offline import collector
 from tests.aws_calls import CHECK, GROUP, KEY, ROOT, CallRecording, recording_modules
 
 RECORDING = recording_modules()
@@ -19,18 +19,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(recording, "aws-calls")
 
 
-#: Young objects a collection waits for (CPython's default: 700, 10, 10). The tests make
-#: millions of short-lived objects (a mocked stack run makes thousands of futures): at the
-#: defaults the collector runs so often that it cost a quarter of the unit tests' CPU time.
-GC_THRESHOLDS = (50_000, 20, 20)
-
-
 def pytest_collection_finish(session: pytest.Session) -> None:
-    # What collection imported (pulumi_aws's types, botocore's models, moto) lives for the whole
-    # run: frozen, the collector no longer walks it at every full collection.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    # What collection imported lives for the whole run (offline/collector.py).
+    collector.settle()
 
 
 def _rank(item: pytest.Item) -> int:
