@@ -1,6 +1,8 @@
 """The drill's timeline chart: responses per second by version and status, release markers.
 
 matplotlib with the Agg backend renders a PNG without a display (CI, a server, a container).
+It is imported when a chart is drawn: it takes longer to import than the rest of the drill, and
+every run of the tests imports the drill.
 """
 
 from __future__ import annotations
@@ -8,13 +10,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 from typing import Any
-
-import matplotlib
-
-# Before pyplot is imported: no display is needed, anywhere.
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 
 from drill.loadgen import Sample
 
@@ -36,6 +31,12 @@ def render(report: dict[str, Any], samples: list[Sample], path: Path) -> None:
     seconds = max(1, math.ceil(max((s.t for s in samples), default=0.0) + 1e-9))
     series = per_second(samples, seconds)
     versions = [label for label in series if label != FAILED]
+    import matplotlib  # noqa: PLC0415 (lazy on purpose: see the module docstring)
+
+    # Before pyplot is imported: no display is needed, anywhere.
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415 (after the backend is chosen)
+
     figure, axes = plt.subplots(figsize=(12, 5), dpi=100)
     bottom = [0] * seconds
     x = list(range(seconds))

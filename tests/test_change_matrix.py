@@ -4,6 +4,7 @@ engine's plan, and is documented."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -89,6 +90,22 @@ def test_the_real_engine_agrees_with_every_row(rows: list[Row]) -> None:
         "the mocks and the engine disagree: find which is right and fix that side (if the "
         f"program changed, `{engine_matrix.REGENERATE}` first)"
     )
+
+
+@pytest.mark.parametrize(
+    ("digest", "named"),
+    [("forceNewSha256", FORCE_NEW_FILE.name), ("modelSha256", "modelled aws provider")],
+)
+def test_the_engine_file_is_stale_once_what_the_engine_planned_from_changed(
+    tmp_path: Path, digest: str, named: str
+) -> None:
+    data = json.loads(engine_matrix.ENGINE_FILE.read_text())
+    data[digest] = "0" * 64
+    written = tmp_path / "matrix.json"
+    written.write_text(json.dumps(data))
+    problems = engine_matrix.stale(written)
+    assert len(problems) == 1, problems
+    assert named in problems[0]
 
 
 def test_operations_doc_shows_the_current_matrix(rows: list[Row]) -> None:

@@ -13,9 +13,9 @@ modelled aws provider's Diff (offline/aws.py), the same file the mocks matrix re
 
 `tests/engine/matrix.json` is the engine's verdict on every row, checked in: the default suite
 compares the mocks' measured effects with it row by row (tests/test_change_matrix.py), without
-the CLI; `ENGINE_TIER=all` re-derives every row and compares with the file
-(tests/engine/test_matrix.py); the default engine tier derives a few rows
-(tests/engine/test_lifecycle.py).
+the CLI, and calls it stale when the facts the engine decided from changed since it was written
+(the ForceNew data, the modelled provider's code: `stale`); `ENGINE_TIER=all` re-derives every
+row and compares with the file (tests/engine/test_matrix.py).
 """
 
 from __future__ import annotations
@@ -83,6 +83,19 @@ def spec(change: Change) -> dict[str, Any]:
 def force_new_digest() -> str:
     """The ForceNew data the modelled provider's Diff read when the file was written."""
     return hashlib.sha256(FORCE_NEW_FILE.read_bytes()).hexdigest()
+
+
+#: The modelled aws provider's Check and Diff (offline/modelled.py) and its types
+#: (offline/aws.py): with the ForceNew data, what the engine plans each row from.
+MODEL_FILES = (ROOT / "offline" / "modelled.py", ROOT / "offline" / "aws.py")
+
+
+def model_digest() -> str:
+    """The modelled provider's code when the file was written."""
+    digest = hashlib.sha256()
+    for path in MODEL_FILES:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _local(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -169,14 +182,9 @@ def derive(state: Path, change: Change, scratch: Path) -> EngineRow:
         change.key,
         spec(change),
         EFFECTS[max(ranks, default=0)],
-        steps={label(step["urn"]): step["op"] for step in steps},
+        # Sorted: the engine starts independent steps in any order.
+        steps=dict(sorted((label(step["urn"]), step["op"]) for step in steps)),
     )
-
-
-def row_effect(state: Path, change: Change) -> str:
-    """The row's worst effect in the engine's preview of the dev stack in `state`."""
-    with tempfile.TemporaryDirectory(dir=state.parent) as scratch:
-        return derive(state, change, Path(scratch)).effect
 
 
 def up(state: Path, also: Mapping[str, Any], *, runtime: bool, scratch: Path) -> None:
@@ -223,6 +231,7 @@ def document(rows: Sequence[EngineRow]) -> dict[str, Any]:
             "backend, then `pulumi preview --json` with the change"
         ),
         "forceNewSha256": force_new_digest(),
+        "modelSha256": model_digest(),
         "rows": [asdict(row) for row in rows],
     }
 
@@ -247,6 +256,8 @@ def stale(path: Path = ENGINE_FILE, changes: Sequence[Change] = CHANGES) -> list
     problems += [f"{key} is no longer a row" for key in rows.keys() - {c.key for c in changes}]
     if data.get("forceNewSha256") != force_new_digest():
         problems.append(f"{FORCE_NEW_FILE.name} changed since the file was written")
+    if data.get("modelSha256") != model_digest():
+        problems.append("the modelled aws provider (offline/) changed since the file was written")
     return problems
 
 

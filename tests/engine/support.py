@@ -18,12 +18,11 @@ from offline.run import engine
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = engine(ROOT)
-#: The tier runs in its own pytest run (scripts/test, after the others): its CLI and plugin
-#: processes would otherwise steal the cores from the time-based tests running beside it.
-#: ENGINE_TIER=1: the tier scripts/test runs (about a minute on 2 cores); ENGINE_TIER=all adds
-#: the component package deployed through the engine (tests/test_package_engine.py, 1-2 min more),
-#: the whole change matrix re-derived (tests/engine/test_matrix.py, 7-10 min), the checkpoint
-#: race's cause (tests/engine/test_checkpoint.py) and the drill's commands on the real CLI
+#: ENGINE_TIER=1: the tier scripts/test runs, in the same pytest run as the other tests (its
+#: modules first: tests/conftest.py); ENGINE_TIER=all adds the component package deployed
+#: through the engine (tests/test_package_engine.py, 1-2 min more), the whole change matrix
+#: re-derived (tests/engine/test_matrix.py, 7-10 min), the checkpoint race's cause
+#: (tests/engine/test_checkpoint.py) and the drill's commands on the real CLI
 #: (tests/drill/test_real_cli.py), about a minute each.
 ENABLED = os.environ.get("ENGINE_TIER") in ("1", "all")
 FULL = os.environ.get("ENGINE_TIER") == "all"

@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 import pytest
-from parliament import analyze_policy_string
 
 from components.access_logs import bucket_policy_document
 from components.flow_logs import delivery_policy_document
@@ -104,6 +103,10 @@ def _wildcard_services(document: dict[str, Any]) -> set[str]:
 def _unexplained(document_name: str, document: dict[str, Any]) -> list[str]:
     # The runtime role's policies and the attached stack's isolation are built by the same
     # functions as the application's: the same reasons hold.
+    # Imported here: parliament's import (pkg_resources) costs every test worker a fifth of a
+    # second at collection, and only this module's worker needs it.
+    from parliament import analyze_policy_string  # noqa: PLC0415 (lazy on purpose)
+
     name = document_name.removeprefix("runtime-").removeprefix("attached-")
     policy = analyze_policy_string(json.dumps(document), include_community_auditors=False)
     problems = []
