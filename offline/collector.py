@@ -4,9 +4,9 @@ test workers (tests/conftest.py), and offline's program host and plugins.
 CPython collects its youngest generation every 700 net allocations and walks every tracked
 object at each full collection. A Pulumi program or a mocked stack run makes tens of thousands
 of short-lived futures and protobuf messages on top of the hundreds of thousands of objects its
-imports leave (pulumi_aws's types, botocore's models): at the defaults the collector cost a
-quarter of the unit tests' CPU time and a tenth of an offline `pulumi preview`'s. Nothing
-depends on when cycles are collected; memory grows by tens of megabytes at most.
+imports leave (pulumi_aws's types, botocore's models): at the defaults the collector takes about
+a fifth of their CPU time (measured in docs/development.md). Nothing depends on when cycles are
+collected; memory grows by tens of megabytes at most.
 """
 
 from __future__ import annotations
