@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +43,21 @@ def source_tag(service_dir: Path) -> str:
     Tags are immutable in the repository, so an unchanged source must map to the same tag.
     """
     digest = hashlib.sha256()
-    for path in sorted(service_dir.rglob("*")):
+    for path in sorted(_source_files(service_dir)):
         relative = path.relative_to(service_dir)
-        if path.is_file() and not _NOT_SOURCE.intersection(relative.parts):
-            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return f"src-{digest.hexdigest()[:12]}"
+
+
+def _source_files(service_dir: Path) -> Iterator[Path]:
+    """The files of the build context. Excluded folders are not walked: a service's
+    node_modules can hold tens of thousands of files, and every preview computes the tag."""
+    for folder, subfolders, names in os.walk(service_dir):
+        subfolders[:] = [name for name in subfolders if name not in _NOT_SOURCE]
+        for name in names:
+            path = Path(folder, name)
+            if name not in _NOT_SOURCE and path.is_file():
+                yield path
 
 
 def split_image_uri(uri: str) -> tuple[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -274,6 +275,24 @@ def test_source_tag_changes_with_the_source(tmp_path: Any) -> None:
     assert source_tag(tmp_path) == before, "node_modules is not part of the build context"
     (tmp_path / "server.js").write_text("changed")
     assert source_tag(tmp_path) != before
+
+
+def test_an_unchanged_source_keeps_its_tag_across_versions_of_this_code(tmp_path: Path) -> None:
+    # A new tag for the same source is a rebuild and a release of every stack on its next `up`:
+    # the digest (paths in pathlib's order, `a/` before `a-b.js`, then contents) is fixed.
+    files = {
+        "Dockerfile": "FROM scratch\n",
+        "server.js": "listen()\n",
+        "src/a-b.js": "1\n",
+        "src/a/b.js": "2\n",
+        "src/test": "not source\n",
+        "test/server.test.js": "t\n",
+        "node_modules/dep/index.js": "d\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert source_tag(tmp_path) == "src-c47ca9af7d89"
 
 
 def test_prebuilt_image_builds_nothing() -> None:
