@@ -361,8 +361,8 @@ class Rates:
 def measure(
     clients: dict[str, PackClient], load: Workload, rounds: int, report: Callable[[str], None]
 ) -> dict[str, Rates]:
-    """Median rates over `rounds` previews per pack; packs are interleaved within each round
-    so that noise from other processes on the machine hits all of them alike."""
+    """Each pack's rates over `rounds` previews (`paired`); packs are interleaved within each
+    round so that noise from other processes on the machine hits all of them alike."""
     previews: dict[str, list[Preview]] = {name: [] for name in clients}
     count = len(load.analyze)
     for client in clients.values():
@@ -378,12 +378,29 @@ def measure(
                 f" (Analyze {preview.analyze:.2f} s, AnalyzeStack {preview.stack:.2f} s{cpu})"
             )
         report(f"round {round_ + 1}/{rounds}: " + "; ".join(lines))
+    return paired(count, previews)
+
+
+def paired(count: int, previews: dict[str, list[Preview]]) -> dict[str, Rates]:
+    """The twin's median rates, and each other pack's as the twin's times the median of its
+    round-by-round ratios to the twin. A round's previews run back to back, so they share the
+    machine's state; across rounds it varies by about 10 % here, which moved a ratio of two
+    per-pack medians between 92 % and 99 % on the same code."""
+    twin_runs = previews[TWIN]
+    twin_cpus = [p.cpu for p in twin_runs if p.cpu is not None]
+    twin = Rates(
+        wall=count / statistics.median(p.wall for p in twin_runs),
+        cpu=count / statistics.median(twin_cpus) if len(twin_cpus) == len(twin_runs) else None,
+    )
     rates = {}
     for name, runs in previews.items():
-        cpus = [p.cpu for p in runs if p.cpu is not None]
+        pairs = list(zip(runs, twin_runs, strict=True))
+        wall = statistics.median(t.wall / r.wall for r, t in pairs)
+        cpus = [(r.cpu, t.cpu) for r, t in pairs if r.cpu is not None and t.cpu is not None]
+        cpu = statistics.median(t / r for r, t in cpus) if len(cpus) == len(pairs) else None
         rates[name] = Rates(
-            wall=count / statistics.median(p.wall for p in runs),
-            cpu=count / statistics.median(cpus) if len(cpus) == len(runs) else None,
+            wall=twin.wall * wall,
+            cpu=None if cpu is None or twin.cpu is None else twin.cpu * cpu,
         )
     return rates
 
@@ -419,7 +436,7 @@ def main() -> int:
     with packs() as clients:
         rates = measure(clients, load, args.rounds, lambda line: print(line, flush=True))
     print(f"resources: {args.resources} (Analyze each, then one AnalyzeStack)")
-    print(f"rounds: median of {args.rounds}")
+    print(f"rounds: {args.rounds}, each pack against the twin of its round, the median ratio")
     for name, rate in rates.items():
         cpu = "" if rate.cpu is None else f", {rate.cpu:10,.0f} per pack CPU second"
         print(f"{name:>24}: {rate.wall:10,.0f} resources/s{cpu}")

@@ -22,6 +22,23 @@ def test_the_threshold_is_the_issue_s_95_percent() -> None:
     assert MINIMUM_RATIO == 0.95
 
 
+def test_each_pack_is_rated_against_the_twin_of_its_own_round() -> None:
+    def runs(*cpus: float) -> list[bench.Preview]:
+        return [bench.Preview(analyze=cpu, stack=0.0, cpu=cpu) for cpu in cpus]
+
+    # Round by round the pack costs 2 %, 5 %, 4 % and 1 % more than the twin, while the
+    # machine's speed varies more than that between rounds.
+    previews = {TWIN: runs(2.7, 3.3, 3.0, 2.9), PACK: runs(2.754, 3.465, 3.12, 2.929)}
+    rated = bench.paired(3000, previews)
+    twin_median = (2.9 + 3.0) / 2
+    assert rated[TWIN].cpu == pytest.approx(3000 / twin_median)
+    ratios = sorted([2.7 / 2.754, 3.3 / 3.465, 3.0 / 3.12, 2.9 / 2.929])
+    assert rated[PACK].cpu == pytest.approx(3000 / twin_median * (ratios[1] + ratios[2]) / 2)
+    # Without /proc for a round, no CPU rate at all rather than one from fewer rounds.
+    previews[PACK][0] = bench.Preview(analyze=2.754, stack=0.0, cpu=None)
+    assert bench.paired(3000, previews)[PACK].cpu is None
+
+
 def test_a_pack_below_the_threshold_fails() -> None:
     passed, lines = verdict(rates(949.0))
     assert not passed
