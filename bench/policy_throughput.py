@@ -383,9 +383,8 @@ def measure(
 
 def paired(count: int, previews: dict[str, list[Preview]]) -> dict[str, Rates]:
     """The twin's median rates, and each other pack's as the twin's times the median of its
-    round-by-round ratios to the twin. A round's previews run back to back, so they share the
-    machine's state; across rounds it varies by about 10 % here, which moved a ratio of two
-    per-pack medians between 92 % and 99 % on the same code."""
+    round-by-round ratios to the twin: a round's previews run back to back and share the
+    machine's state, which varies between rounds (docs/policies.md)."""
     twin_runs = previews[TWIN]
     twin_cpus = [p.cpu for p in twin_runs if p.cpu is not None]
     twin = Rates(
