@@ -46,9 +46,9 @@ from components.release import plugin
 from package import schema
 from package.inputs import settings
 
-#: One line of a settings error: `  - key: message` (components/args.py, components/runtime.py).
 T = TypeVar("T")
 
+#: One line of a settings error: `  - key: message` (components/args.py, components/runtime.py).
 _ERROR_LINE = re.compile(r"^\s*- (?P<key>[\w./\[\]-]+): ")
 
 

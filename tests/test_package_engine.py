@@ -37,7 +37,7 @@ import yaml
 
 from components.runtime_ref import OUTPUT_FIELDS
 from package import schema
-from tests.engine.support import CLI, ENABLED, FULL, SKIP_REASON
+from tests.engine.support import CLI, ENABLED, FULL, SKIP_REASON, type_of
 from tests.harness import ROOT
 
 pytestmark = pytest.mark.long
@@ -257,7 +257,7 @@ def test_a_yaml_program_previews_the_package(tmp_path: Path) -> None:
     document = json.loads(preview.stdout[preview.stdout.index("{") :])
     urns = [step["urn"] for step in document["steps"]]
     names = {urn.rsplit("::", 1)[-1] for urn in urns}
-    types = {urn.split("::")[2].rsplit("$", 1)[-1] for urn in urns}
+    types = {type_of(urn) for urn in urns}
     assert {"web", "shared", "api"} <= names
     assert {schema.SERVICE, schema.RUNTIME, "ecs-blue-green:index:EcsReleaseCheck"} <= types
     assert "aws:ecs/service:Service" in types

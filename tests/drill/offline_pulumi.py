@@ -17,10 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from drill.orchestrate import FAULT_KEY, PROJECT
 from offline import run
-
-PROJECT = "ecs-blue-green"
-FAULT_KEY = f"{PROJECT}:failHealthCheck"
 
 
 def faulty(work: Path, stack: str) -> bool:
@@ -29,7 +27,7 @@ def faulty(work: Path, stack: str) -> bool:
     if not path.exists():
         return False
     config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
-    return str(config.get(FAULT_KEY, "")).lower() == "true"
+    return str(config.get(f"{PROJECT}:{FAULT_KEY}", "")).lower() == "true"
 
 
 def main(argv: list[str]) -> int:

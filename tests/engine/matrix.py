@@ -43,7 +43,7 @@ from tests.change_matrix import (
     RELEASE_TYPE,
     Change,
 )
-from tests.engine.support import ROOT, pulumi
+from tests.engine.support import ROOT, pulumi, type_of, up
 from tests.runtime.support import SHARED_STACK
 
 ENGINE_FILE = ROOT / "tests" / "engine" / "matrix.json"
@@ -125,12 +125,12 @@ def variant(base: Path, settings: Mapping[str, Any]) -> Path:
 
 
 def label(urn: str) -> str:
-    typ = urn.split("::")[2].rsplit("$", 1)[-1]
+    typ = type_of(urn)
     return f"{typ.rsplit(':', 1)[-1]} {urn.rsplit('::', 1)[-1]}"
 
 
 def resource_effect(step: dict[str, Any]) -> str:
-    typ = step["urn"].split("::")[2].rsplit("$", 1)[-1]
+    typ = type_of(step["urn"])
     op = step["op"]
     if op in REPLACING:
         return "release" if typ == TASK_DEFINITION else "replace"
@@ -187,14 +187,13 @@ def derive(state: Path, change: Change, scratch: Path) -> EngineRow:
     )
 
 
-def up(state: Path, also: Mapping[str, Any], *, runtime: bool, scratch: Path) -> None:
+def baseline(state: Path, also: Mapping[str, Any], *, runtime: bool, scratch: Path) -> None:
     """The baseline a group of rows is previewed against: the dev stack with `also`, up."""
     if runtime:
-        done = pulumi(state, "up", "--stack", "dev", "--yes", "--skip-preview", project=RUNTIME)
+        done = up(state, "dev", project=RUNTIME)
         if done.code != 0:
             raise AssertionError(f"the runtime stack's up failed\n{done.output}")
-    project = variant(scratch, _local(also))
-    done = pulumi(state, "up", "--stack", "dev", "--yes", "--skip-preview", project=project)
+    done = up(state, "dev", project=variant(scratch, _local(also)))
     if done.code != 0:
         raise AssertionError(f"the baseline {dict(also)} failed to come up\n{done.output}")
 
@@ -203,7 +202,7 @@ def derive_group(changes: Sequence[Change], scratch: Path) -> list[EngineRow]:
     """Rows sharing one baseline: one backend, one `up`, a preview per row."""
     scratch.mkdir(parents=True)
     state = scratch / "state"
-    up(state, changes[0].also, runtime=any(map(_reads_runtime, changes)), scratch=scratch)
+    baseline(state, changes[0].also, runtime=any(map(_reads_runtime, changes)), scratch=scratch)
     return [derive(state, change, scratch) for change in changes]
 
 

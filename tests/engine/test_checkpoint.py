@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.support import CLI, FULL, pulumi
+from tests.engine.support import CLI, FULL, up
 
 pytestmark = pytest.mark.skipif(
     CLI is None or not FULL, reason="ENGINE_TIER=all (and a CLI: scripts/engine)"
@@ -42,10 +42,10 @@ def test_up_rewrites_the_checkpoint_sidecar_in_place(tmp_path: Path) -> None:
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
-        up = pulumi(state, "up", "--stack", "dev", "--yes", "--skip-preview")
+        result = up(state, "dev")
     finally:
         done.set()
         reader.join()
-    assert up.code == 0, up.output
+    assert result.code == 0, result.output
     assert seen["reads"] > 0
     assert seen["torn"] > 0, seen
