@@ -4,11 +4,13 @@ Org-wide packs run on every preview of every stack, so the pack must keep at lea
 throughput of a pack that checks nothing. Both packs are started as the Pulumi CLI starts them
 (`python -u -m pulumi.policy <engine address> .` in the pack directory) and receive the same
 3,000 engine-shaped resources: one Analyze call per resource (inputs), then one AnalyzeStack
-call with all of them (outputs and dependency graph), as in one `pulumi preview`. Request
-messages are built once, up front, so client-side serialisation is not measured.
+call with all of them (outputs and dependency graph), as in one `pulumi preview`, after a
+Configure with every policy's schema defaults, as the CLI sends. Request messages are built
+once, up front, so client-side serialisation is not measured.
 
 The no-op twin has the same policies (names, resource/stack kinds, config schemas) with
-validations that return at once. The SDK itself deserialises a resource's properties once per
+validations that return at once, in a process set up as the pack's (its garbage collector
+settled the same way). The SDK itself deserialises a resource's properties once per
 resource policy, and every stack resource once per stack policy, so its cost grows with the
 number of policies; a same-shape twin isolates what the rules themselves cost. A one-policy
 no-op pack (the SDK refuses an empty pack) is also measured, for context only.
@@ -16,7 +18,8 @@ no-op pack (the SDK refuses an empty pack) is also measured, for context only.
 The ratio that passes or fails is of the packs' own CPU time (Linux /proc; wall time elsewhere):
 other processes on a shared machine stretch wall time by tens of percent, and hit one pack more
 than the other, while a pack's CPU time is what the rules cost. The wall-time ratio is printed
-beside it.
+beside it. Within a round the packs take turns (`one_round`), so that the machine's drifting
+speed is the same for each; the verdict is the median of the rounds' own ratios (`paired`).
 
 Usage: python -m bench.policy_throughput [--resources 3000] [--rounds 5]
 Exit status 1, with a FAIL line on stderr, when the pack keeps less than 95% of its twin's
@@ -42,7 +45,15 @@ from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
 from tests.policies import fixtures
-from tests.policies.analyzer import UNKNOWN, PackClient, StackResource, running_pack, struct, urn
+from tests.policies.analyzer import (
+    PACK_DIR,
+    UNKNOWN,
+    PackClient,
+    StackResource,
+    running_pack,
+    struct,
+    urn,
+)
 
 MINIMUM_RATIO = 0.95
 """Below this share of the no-op twin's throughput the benchmark fails."""
@@ -51,25 +62,29 @@ PACK = "ecs-blue-green"
 RESOURCES_PER_APP = 20
 
 NO_OP_PACK = '''\
-"""Benchmark baseline: the policies of ecs-blue-green, each doing nothing."""
+"""Benchmark baseline: the policies of ecs-blue-green, each doing nothing, in a process set up
+as the pack's (its __main__.py)."""
+import sys
+
 from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, PolicyPack,
                            ResourceValidationPolicy, StackValidationPolicy)
+
+sys.path.insert(0, {pack_dir!r})
+from ecs_blue_green_policies import collector
 
 def nothing(args, report_violation):
     return None
 
 POLICIES = {policies}
-PolicyPack(
-    name="no-op",
-    enforcement_level=EnforcementLevel.ADVISORY,
-    policies=[
-        (StackValidationPolicy if kind == "stack" else ResourceValidationPolicy)(
-            name=name, description="does nothing", validate=nothing,
-            config_schema=PolicyConfigSchema(schema),
-        )
-        for name, kind, schema in POLICIES
-    ],
-)
+pack_policies = [
+    (StackValidationPolicy if kind == "stack" else ResourceValidationPolicy)(
+        name=name, description="does nothing", validate=nothing,
+        config_schema=PolicyConfigSchema(schema),
+    )
+    for name, kind, schema in POLICIES
+]
+collector.settle()
+PolicyPack(name="no-op", enforcement_level=EnforcementLevel.ADVISORY, policies=pack_policies)
 '''
 
 
@@ -303,23 +318,65 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def one_preview(client: PackClient, load: Workload) -> Preview:
-    """Times one preview of the workload against ``client``'s pack."""
-    cpu_before = cpu_seconds(client.pid)
-    start = time.perf_counter()
-    for request in load.analyze:
-        client.stub.Analyze(request)
-    middle = time.perf_counter()
-    client.stub.AnalyzeStack(load.stack)
-    end = time.perf_counter()
-    cpu_after = cpu_seconds(client.pid)
-    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return Preview(middle - start, end - middle, cpu)
+CHUNK = 50
+"""Analyze requests a pack gets before the next pack's turn: about 50 ms of work, shorter than
+the drifts in the machine's speed, so that each pack's preview sees the same machine."""
+STACK_CALLS = 3
+"""AnalyzeStack calls per pack and round, by turns; a preview is charged their mean. One call
+is a tenth of a preview and cannot be split into turns, so one alone carried most of a round's
+noise."""
+
+
+def _turns(names: list[str], count: int) -> Iterator[str]:
+    """``count`` turns of every name, the order reversed every other turn, so that the first
+    and last names (the pack and its twin) take the same places equally often."""
+    for turn in range(count):
+        yield from names if turn % 2 == 0 else reversed(names)
+
+
+def _cpu(clients: dict[str, PackClient]) -> dict[str, float | None]:
+    return {name: cpu_seconds(client.pid) for name, client in clients.items()}
+
+
+def _spent(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else after - before
+
+
+def one_round(clients: dict[str, PackClient], load: Workload) -> dict[str, Preview]:
+    """One preview of the workload on every pack, interleaved: the Analyze requests go to the
+    packs in chunks of CHUNK by turns, then STACK_CALLS AnalyzeStack calls each by turns. A pack
+    waiting for its turn uses no CPU."""
+    names = list(clients)
+    chunks = [load.analyze[i : i + CHUNK] for i in range(0, len(load.analyze), CHUNK)]
+    analyze, stack = dict.fromkeys(names, 0.0), dict.fromkeys(names, 0.0)
+    start = _cpu(clients)
+    for index, name in enumerate(_turns(names, len(chunks))):
+        stub, began = clients[name].stub, time.perf_counter()
+        for request in chunks[index // len(names)]:
+            stub.Analyze(request)
+        analyze[name] += time.perf_counter() - began
+    middle = _cpu(clients)
+    for name in _turns(names, STACK_CALLS):
+        began = time.perf_counter()
+        clients[name].stub.AnalyzeStack(load.stack)
+        stack[name] += time.perf_counter() - began
+    end = _cpu(clients)
+    previews = {}
+    for name in names:
+        analyze_cpu, stack_cpu = _spent(start[name], middle[name]), _spent(middle[name], end[name])
+        cpu = (
+            None
+            if analyze_cpu is None or stack_cpu is None
+            else analyze_cpu + stack_cpu / STACK_CALLS
+        )
+        previews[name] = Preview(analyze[name], stack[name] / STACK_CALLS, cpu)
+    return previews
 
 
 def _no_op_pack(directory: Path, policies: list[tuple[str, str, dict[str, Any]]]) -> Path:
     (directory / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
-    (directory / "__main__.py").write_text(NO_OP_PACK.format(policies=repr(policies)))
+    text = NO_OP_PACK.format(policies=repr(policies), pack_dir=str(PACK_DIR))
+    (directory / "__main__.py").write_text(text)
     return directory
 
 
@@ -345,8 +402,10 @@ def packs() -> Iterator[dict[str, PackClient]]:
         running_pack(_no_op_pack(Path(one_dir), [("nothing", "resource", {})])) as one,
     ):
         for client in (pack, no_op, one):
-            client.configure()
-        yield {PACK: pack, TWIN: no_op, "no-op (1 policy)": one}
+            # As the CLI configures a pack for a preview: every policy's schema defaults.
+            client.configure(schema_defaults=True)
+        # The pack and its twin take the ends of the turn order (one_round), alike.
+        yield {PACK: pack, "no-op (1 policy)": one, TWIN: no_op}
 
 
 @dataclass(frozen=True)
@@ -365,12 +424,10 @@ def measure(
     round so that noise from other processes on the machine hits all of them alike."""
     previews: dict[str, list[Preview]] = {name: [] for name in clients}
     count = len(load.analyze)
-    for client in clients.values():
-        one_preview(client, load)  # warm-up: imports, caches, gRPC connection
+    one_round(clients, load)  # warm-up: imports, caches, gRPC connections
     for round_ in range(rounds):
         lines = []
-        for name, client in clients.items():
-            preview = one_preview(client, load)
+        for name, preview in one_round(clients, load).items():
             previews[name].append(preview)
             cpu = "" if preview.cpu is None else f", pack CPU {preview.cpu:.2f} s"
             lines.append(

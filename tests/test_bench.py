@@ -87,3 +87,71 @@ def test_cpu_seconds_counts_user_and_system_time_and_not_sleep() -> None:
     assert worked is not None
     assert slept - start < 0.05
     assert worked - slept == pytest.approx(used, abs=0.05)
+
+
+class _Stub:
+    """A pack's gRPC stub that charges its pack's CPU clock per call."""
+
+    def __init__(self, pack: _FakePack) -> None:
+        self.pack = pack
+
+    def Analyze(self, request: object) -> None:  # noqa: N802 - the gRPC method's name
+        self.pack.cpu += self.pack.per_resource
+        self.pack.calls.append(request)
+
+    def AnalyzeStack(self, request: object) -> None:  # noqa: N802
+        self.pack.cpu += self.pack.per_stack
+        self.pack.calls.append("stack")
+
+
+class _FakePack:
+    def __init__(self, pid: int, per_resource: float, per_stack: float) -> None:
+        self.pid, self.per_resource, self.per_stack = pid, per_resource, per_stack
+        self.cpu = 0.0
+        self.calls: list[object] = []
+        self.stub = _Stub(self)
+
+
+def test_a_round_sends_every_pack_the_same_preview_by_turns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    packs = {
+        PACK: _FakePack(1, 0.002, 0.5),
+        "one": _FakePack(2, 0.0, 0.0),
+        TWIN: _FakePack(3, 0.001, 0.4),
+    }
+    by_pid = {pack.pid: pack for pack in packs.values()}
+    monkeypatch.setattr(bench, "cpu_seconds", lambda pid: by_pid[pid].cpu)
+    requests = [object() for _ in range(bench.CHUNK * 3 + 7)]
+    load = bench.Workload(analyze=requests, stack=object())  # type: ignore[arg-type]
+    previews = bench.one_round(packs, load)  # type: ignore[arg-type]
+    for pack in packs.values():
+        assert pack.calls == [*requests, *["stack"] * bench.STACK_CALLS]
+    # A preview is every Analyze call and one AnalyzeStack call: the mean of the round's.
+    assert previews[PACK].cpu == pytest.approx(len(requests) * 0.002 + 0.5)
+    assert previews[TWIN].cpu == pytest.approx(len(requests) * 0.001 + 0.4)
+
+
+def test_the_pack_and_its_twin_take_every_place_in_the_turns_equally() -> None:
+    turns = list(bench._turns(["pack", "one", "twin"], 4))
+    assert turns == ["pack", "one", "twin", "twin", "one", "pack"] * 2
+    firsts = turns[::3]
+    assert firsts.count("pack") == firsts.count("twin")
+
+
+def test_the_packs_are_configured_as_the_cli_configures_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configured: list[dict[str, object]] = []
+
+    class Client:
+        info = type("Info", (), {"policies": []})()
+
+        def configure(self, **kwargs: object) -> None:
+            configured.append(kwargs)
+
+    monkeypatch.setattr(bench, "running_pack", lambda *_: nullcontext(Client()))
+    with bench.packs() as clients:
+        names = list(clients)
+    assert (names[0], names[-1]) == (PACK, TWIN)
+    assert configured == [{"schema_defaults": True}] * 3
