@@ -286,7 +286,8 @@ def _config_resolver(info: RuleInfo) -> Callable[[Mapping[str, Any] | None], Con
 @dataclass
 class Stack:
     """The resources of a stack with their dependency graph. Properties are converted to plain
-    data lazily: a stack rule reads a few types out of thousands of resources."""
+    data lazily: a stack rule reads a few types out of thousands of resources. The converted
+    views (``_plain``, by URN) may be shared by the stack rules of one call (per_call)."""
 
     resources: list[PolicyResource]
     _plain: dict[str, Resource] = field(default_factory=dict)
