@@ -4,10 +4,11 @@ For every resource of a preview the SDK deserialises the properties anew for eac
 for the stack call every resource again for each stack policy (pulumi_policy/policy.py): tens
 of thousands of short-lived dicts, lists and proxies per second, on top of the objects the
 imports leave (grpc, protobuf, the SDK). At CPython's default thresholds the collector runs
-every 700 net allocations, and its full collections walk all of it: in `bench.policy_throughput`
-that was about 3 % of the pack's CPU time, and the stack call's cost varied by a tenth from
-run to run with whether a full collection fell into it. Nothing in the pack depends on when
-cycles are collected.
+every 700 net allocations, and its full collections walk all of it (what settling saves:
+docs/policies.md). Nothing in the pack depends on when cycles are collected.
+
+offline/collector.py does the same for this project's own processes; the pack is published on
+its own (`pulumi policy publish` uploads this folder), so it cannot import that one.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 The SDK hands every policy its own copy of a resource: its `Analyze` deserialises the
 request's properties anew for each resource policy, and `AnalyzeStack` every resource anew for
 each stack policy (pulumi_policy/policy.py). Each rule then copied its proxies into plain data
-(`values.plain`) and, for stack rules, indexed the stack again: the largest part of what the
-rules add to a preview (docs/policies.md). The rules of one call now share that work.
+(`values.plain`): the largest part of what the rules add to a preview (docs/policies.md). The
+rules of one call now share those copies.
 
 A call is known by the response it fills: the report callback the SDK gives each policy closes
 over the call's `AnalyzeResponse` (`_create_report_violation`, variable `response`). Every
