@@ -10,7 +10,12 @@ call counts show what a sampling profiler cannot, e.g. that the SDK deserialises
 once per policy. It inflates the cost of small Python functions, so the unprofiled CPU seconds
 printed first are the numbers to compare.
 
-Usage: python -m bench.pack_profile [--resources 3000] [--top 25]
+CPU time on a shared machine varies by a few percent from run to run, more than one change to
+a rule costs. `--opcodes` counts instead the Python opcodes the pack's own code runs in one
+preview (sys.settrace), by phase and by the function the rule adapter called: the same on
+every run, so a change's cost is seen exactly.
+
+Usage: python -m bench.pack_profile [--resources 3000] [--top 25] [--opcodes]
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ import cProfile
 import pstats
 import sys
 import time
+from collections import Counter
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import (
@@ -70,13 +78,76 @@ def preview(analyzer: _PolicyAnalyzerServicer, load: Workload) -> float:
     return time.process_time() - start
 
 
+PACKAGE = "/ecs_blue_green_policies/"
+ADAPTER = "validate"
+"""The rule adapters' function (`rule.py`): what it calls is what the counts are grouped by."""
+
+
+def _called_by_adapter(frame: FrameType) -> str:
+    """``module.function`` of the frame that the rule adapter called, above ``frame``."""
+    below = frame
+    while frame.f_back is not None and frame.f_code.co_name != ADAPTER:
+        below, frame = frame, frame.f_back
+    code = below.f_code
+    return f"{code.co_filename.rsplit('/', 1)[-1].removesuffix('.py')}.{code.co_name}"
+
+
+def opcodes(analyzer: _PolicyAnalyzerServicer, load: Workload) -> Counter[tuple[str, str]]:
+    """Opcodes run by the pack's code, and by what it calls, in one preview: by phase
+    ("Analyze", "AnalyzeStack") and by the function the rule adapter called."""
+    counts: Counter[tuple[str, str]] = Counter()
+    phase = ["Analyze"]
+
+    def count(frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "opcode":
+            counts[phase[0], _called_by_adapter(frame)] += 1
+        return count
+
+    def enter(frame: FrameType, event: str, arg: Any) -> Any:
+        caller: FrameType | None = frame
+        while caller is not None and PACKAGE not in caller.f_code.co_filename:
+            if caller.f_code is _ANALYZE or caller.f_code is _ANALYZE_STACK:
+                return None  # SDK code that the pack's code did not call
+            caller = caller.f_back
+        if caller is None:
+            return None
+        frame.f_trace_opcodes = True
+        return count
+
+    sys.settrace(enter)
+    try:
+        for request in load.analyze:
+            analyzer.Analyze(request, None)
+        phase[0] = "AnalyzeStack"
+        analyzer.AnalyzeStack(load.stack, None)
+    finally:
+        sys.settrace(None)
+    return counts
+
+
+_ANALYZE = _PolicyAnalyzerServicer.Analyze.__code__
+_ANALYZE_STACK = _PolicyAnalyzerServicer.AnalyzeStack.__code__
+
+
+def print_opcodes(counts: Counter[tuple[str, str]], top: int) -> None:
+    for phase in ("Analyze", "AnalyzeStack"):
+        total = sum(n for (p, _), n in counts.items() if p == phase)
+        print(f"{phase}: {total:,} opcodes of the pack's code per preview")
+    for (phase, function), n in counts.most_common(top):
+        print(f"{n:12,}  {phase:<12}  {function}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--resources", type=int, default=3000)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--opcodes", action="store_true", help="count opcodes, not CPU time")
     args = parser.parse_args()
     load = workload(args.resources)
     pack = servicer(policies())
+    if args.opcodes:
+        print_opcodes(opcodes(pack, load), args.top)
+        return
     no_op = servicer([_twin(p) for p in policies()])
     for analyzer in (pack, no_op):
         preview(analyzer, load)  # warm-up

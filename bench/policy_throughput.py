@@ -18,10 +18,11 @@ no-op pack (the SDK refuses an empty pack) is also measured, for context only.
 The ratio that passes or fails is of the packs' own CPU time (Linux /proc; wall time elsewhere):
 other processes on a shared machine stretch wall time by tens of percent, and hit one pack more
 than the other, while a pack's CPU time is what the rules cost. The wall-time ratio is printed
-beside it. Within a round the packs take turns (`one_round`), so that the machine's drifting
-speed is the same for each; the verdict is the median of the rounds' own ratios (`paired`).
+beside it. Every round starts the packs afresh, and within a round they take turns
+(`one_round`), so that the machine's drifting speed is the same for each; the verdict is the
+median of the rounds' own ratios (`paired`).
 
-Usage: python -m bench.policy_throughput [--resources 3000] [--rounds 5]
+Usage: python -m bench.policy_throughput [--resources 3000] [--rounds 15]
 Exit status 1, with a FAIL line on stderr, when the pack keeps less than 95% of its twin's
 throughput. Where the time goes: python -m bench.pack_profile.
 """
@@ -321,6 +322,8 @@ def cpu_seconds(pid: int) -> float | None:
 CHUNK = 50
 """Analyze requests a pack gets before the next pack's turn: about 50 ms of work, shorter than
 the drifts in the machine's speed, so that each pack's preview sees the same machine."""
+ROUNDS = 15
+"""Rounds of a run, each with fresh pack processes: the verdict is the median of their ratios."""
 STACK_CALLS = 3
 """AnalyzeStack calls per pack and round, by turns; a preview is charged their mean. One call
 is a tenth of a preview and cannot be split into turns, so one alone carried most of a round's
@@ -417,18 +420,26 @@ class Rates:
     cpu: float | None
 
 
-def measure(
-    clients: dict[str, PackClient], load: Workload, rounds: int, report: Callable[[str], None]
-) -> dict[str, Rates]:
-    """Each pack's rates over `rounds` previews (`paired`); packs are interleaved within each
-    round so that noise from other processes on the machine hits all of them alike."""
-    previews: dict[str, list[Preview]] = {name: [] for name in clients}
+WARM_UP_REQUESTS = 2 * CHUNK
+"""Analyze requests (every resource type of the workload) each fresh pack gets, with the
+stack call, before its round is measured: first calls load code and fill caches."""
+
+
+def measure(load: Workload, rounds: int, report: Callable[[str], None]) -> dict[str, Rates]:
+    """Each pack's rates over `rounds` previews (`paired`). Every round starts the packs afresh
+    (`packs`): a pack process's speed depends on the process, by up to a few percent between
+    two starts of the same code, so a run that kept its processes was decided by one draw
+    (docs/policies.md). Within a round the packs take turns (`one_round`)."""
+    previews: dict[str, list[Preview]] = {}
     count = len(load.analyze)
-    one_round(clients, load)  # warm-up: imports, caches, gRPC connections
+    warm_up = Workload(load.analyze[:WARM_UP_REQUESTS], load.stack)
     for round_ in range(rounds):
+        with packs() as clients:
+            one_round(clients, warm_up)
+            measured = one_round(clients, load)
         lines = []
-        for name, preview in one_round(clients, load).items():
-            previews[name].append(preview)
+        for name, preview in measured.items():
+            previews.setdefault(name, []).append(preview)
             cpu = "" if preview.cpu is None else f", pack CPU {preview.cpu:.2f} s"
             lines.append(
                 f"{name} {count / preview.wall:,.0f}/s"
@@ -486,13 +497,12 @@ def verdict(rates: dict[str, Rates], minimum: float = MINIMUM_RATIO) -> tuple[bo
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--resources", type=int, default=3000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
     args = parser.parse_args()
     load = workload(args.resources)
-    with packs() as clients:
-        rates = measure(clients, load, args.rounds, lambda line: print(line, flush=True))
+    rates = measure(load, args.rounds, lambda line: print(line, flush=True))
     print(f"resources: {args.resources} (Analyze each, then one AnalyzeStack)")
-    print(f"rounds: {args.rounds}, each pack against the twin of its round, the median ratio")
+    print(f"rounds: {args.rounds}, fresh packs each, each pack against the twin of its round")
     for name, rate in rates.items():
         cpu = "" if rate.cpu is None else f", {rate.cpu:10,.0f} per pack CPU second"
         print(f"{name:>24}: {rate.wall:10,.0f} resources/s{cpu}")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
 
+from bench import pack_profile
 from bench import policy_throughput as bench
 from bench.policy_throughput import MINIMUM_RATIO, PACK, TWIN, Rates, verdict
 
@@ -155,3 +157,53 @@ def test_the_packs_are_configured_as_the_cli_configures_them(
         names = list(clients)
     assert (names[0], names[-1]) == (PACK, TWIN)
     assert configured == [{"schema_defaults": True}] * 3
+
+
+def test_every_round_starts_the_packs_afresh_and_warms_them_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A process's speed varies between two starts of the same code: each round is a draw of
+    its own, so the median of the rounds is not one process's luck."""
+    started: list[dict[str, _FakePack]] = []
+    by_pid: dict[int, _FakePack] = {}
+
+    @contextmanager
+    def fresh_packs() -> Iterator[dict[str, _FakePack]]:
+        pid = 10 * len(started)
+        packs = {PACK: _FakePack(pid + 1, 0.002, 0.5), TWIN: _FakePack(pid + 2, 0.001, 0.4)}
+        started.append(packs)
+        by_pid.update({pack.pid: pack for pack in packs.values()})
+        yield packs
+
+    monkeypatch.setattr(bench, "packs", fresh_packs)
+    monkeypatch.setattr(bench, "cpu_seconds", lambda pid: by_pid[pid].cpu)
+    requests = [object() for _ in range(bench.WARM_UP_REQUESTS + 3)]
+    load = bench.Workload(analyze=requests, stack=object())  # type: ignore[arg-type]
+    lines: list[str] = []
+    rated = bench.measure(load, 3, lines.append)
+    assert len(started) == 3
+    assert [line.split(":")[0] for line in lines] == ["round 1/3", "round 2/3", "round 3/3"]
+    for packs in started:
+        warm_up = [*requests[: bench.WARM_UP_REQUESTS], *["stack"] * bench.STACK_CALLS]
+        measured = [*requests, *["stack"] * bench.STACK_CALLS]
+        assert all(pack.calls == warm_up + measured for pack in packs.values())
+    # Only the measured round counts: 0.002 per resource and 0.5 per preview's stack call.
+    pack_cpu = len(requests) * 0.002 + 0.5
+    assert rated[PACK].cpu == pytest.approx(len(requests) / pack_cpu)
+
+
+def test_the_usage_line_names_the_default_rounds() -> None:
+    assert f"[--rounds {bench.ROUNDS}]" in (bench.__doc__ or "")
+
+
+def test_opcodes_count_only_the_pack_s_code_by_phase_and_function() -> None:
+    load = bench.workload(40)
+    counts = pack_profile.opcodes(pack_profile.servicer(pack_profile.policies()), load)
+    assert counts["Analyze", "rule.validate"] > 0
+    assert counts["Analyze", "rule.exemption"] > 0
+    assert counts["AnalyzeStack", "test_listener.check"] > 0
+    # The same count on every run, and none for the twin: the SDK's own code is not counted.
+    again = pack_profile.opcodes(pack_profile.servicer(pack_profile.policies()), load)
+    assert again == counts
+    twin = pack_profile.servicer([pack_profile._twin(p) for p in pack_profile.policies()])
+    assert pack_profile.opcodes(twin, load) == {}

@@ -7,7 +7,7 @@ pulumi-aws and aws-native name the same settings differently (`blueGreenDeployme
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,7 +69,7 @@ def target_group_pairs(resource: Resource) -> list[Any] | None:
     return [value] if value else []
 
 
-def _check_style(props: dict[str, Any]) -> Iterator[str]:
+def _check_style(props: Mapping[str, Any]) -> Iterator[str]:
     for field, wanted in (
         ("deploymentType", "BLUE_GREEN"),
         ("deploymentOption", "WITH_TRAFFIC_CONTROL"),
@@ -79,7 +79,7 @@ def _check_style(props: dict[str, Any]) -> Iterator[str]:
             yield f"`deploymentStyle.{field}` is {value or 'unset'}: set it to {wanted}"
 
 
-def _check_rollback(props: dict[str, Any]) -> Iterator[str]:
+def _check_rollback(props: Mapping[str, Any]) -> Iterator[str]:
     enabled = truthy(get(props, "autoRollbackConfiguration", "enabled"))
     events = get(props, "autoRollbackConfiguration", "events")
     if enabled is not UNKNOWN and enabled is not True:

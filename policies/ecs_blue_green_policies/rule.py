@@ -27,8 +27,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ecs_blue_green_policies.per_call import shared
-from ecs_blue_green_policies.values import UNKNOWN, plain, tag_value
+from ecs_blue_green_policies.values import UNKNOWN, Props, tag_value
 
 Config = Mapping[str, Any]
 
@@ -116,12 +115,13 @@ class NotApplicable(Exception):  # noqa: N818 - mirrors the SDK's `not_applicabl
 
 @dataclass(frozen=True)
 class Resource:
-    """What a rule sees of one resource: engine type, Pulumi name, URN and plain properties."""
+    """What a rule sees of one resource: engine type, Pulumi name, URN and plain properties
+    (a dict in tests, :class:`Props` from the SDK)."""
 
     type: str
     name: str
     urn: str
-    props: dict[str, Any]
+    props: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -232,7 +232,7 @@ def _resource_validation(
         if args.resource_type not in types:
             return
         config = resolve(args.get_config())
-        resource = shared(report, "resource", lambda: _resource(args))
+        resource = _resource(args)
         exempt = exemption(resource, rule_id, config)
         if exempt is None:
             return
@@ -250,7 +250,7 @@ def _resource_validation(
 
 
 def _resource(args: ResourceValidationArgs) -> Resource:
-    return Resource(args.resource_type, args.name, args.urn, plain(args.props))
+    return Resource(args.resource_type, args.name, args.urn, Props(args.props))
 
 
 def _stack_validation(rule: StackRule) -> Callable[[StackValidationArgs, ReportViolation], None]:
@@ -258,8 +258,7 @@ def _stack_validation(rule: StackRule) -> Callable[[StackValidationArgs, ReportV
 
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         config = resolve(args.get_config())
-        # Only plain data outlives the call: the SDK's resources hold protobuf containers.
-        stack = Stack(args.resources, shared(report, "views", dict))
+        stack = Stack(args.resources)
         for finding in rule.check(stack, config):
             if exemption(finding.resource, rule_id, config) is False:
                 report(_message(finding.resource, finding.message), finding.resource.urn)
@@ -285,9 +284,11 @@ def _config_resolver(info: RuleInfo) -> Callable[[Mapping[str, Any] | None], Con
 
 @dataclass
 class Stack:
-    """The resources of a stack with their dependency graph. Properties are converted to plain
-    data lazily: a stack rule reads a few types out of thousands of resources. The converted
-    views (``_plain``, by URN) may be shared by the stack rules of one call (per_call)."""
+    """The resources of a stack with their dependency graph, for one stack rule. Properties are
+    converted to plain data lazily: a stack rule reads a few properties of a few types out of
+    thousands of resources. Views are not shared with the next rule: kept alive while the SDK
+    deserialises the whole stack again for it, they made that slower than the copies they
+    saved (docs/policies.md)."""
 
     resources: list[PolicyResource]
     _plain: dict[str, Resource] = field(default_factory=dict)
@@ -299,7 +300,7 @@ class Stack:
     def view(self, resource: PolicyResource) -> Resource:
         view = self._plain.get(resource.urn)
         if view is None:
-            props = plain(resource.props)
+            props = Props(resource.props)
             view = Resource(resource.resource_type, resource.name, resource.urn, props)
             self._plain[resource.urn] = view
         return view

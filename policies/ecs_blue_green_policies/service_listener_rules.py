@@ -18,7 +18,7 @@ attached service is never reported for what another stack holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyResource, Severity
@@ -49,7 +49,7 @@ def _listener(stack: Stack, rule: PolicyResource) -> str | None:
     return value if isinstance(value, str) and not listeners else None
 
 
-def _forwarded(props: dict[str, Any]) -> set[str] | None:
+def _forwarded(props: Mapping[str, Any]) -> set[str] | None:
     """Target group ARNs the rule's actions forward to (aws and aws-native shapes); None when
     any is unknown."""
     actions = props.get("actions")

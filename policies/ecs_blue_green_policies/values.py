@@ -4,13 +4,14 @@ The SDK hands rules read-only proxies that raise ``UnknownValueError`` when an u
 touched, and turns that exception into an advisory "can't run policy" note. Rules here instead
 read through :func:`plain`, which copies the proxy into ordinary dicts and lists with the
 :data:`UNKNOWN` marker in place of each unknown value, so a rule can check every property it
-can see and stay silent only about the ones it cannot.
+can see and stay silent only about the ones it cannot. A resource's properties reach a rule as
+:class:`Props`, which copies each top-level property only when the rule first reads it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from enum import Enum
 from typing import Any, Final
 
@@ -34,6 +35,11 @@ UNKNOWN: Final = _Unknown.UNKNOWN
 def plain(value: Any) -> Any:
     """Copy an SDK proxy (or plain data) into dicts/lists with UNKNOWN for unknown values."""
     kind = type(value)
+    # Most values are leaves: test for them first.
+    if kind is str:
+        return UNKNOWN if value in _UNKNOWN_SENTINELS else value
+    if kind in _SCALARS:
+        return value
     if kind is _DictProxy or kind is _ListProxy:
         # Reading item by item through the proxy was the largest part of what the rules add to
         # a preview (docs/policies.md). The SDK's own serialize_properties unwraps a proxy
@@ -44,11 +50,7 @@ def plain(value: Any) -> Any:
         return {key: plain(item) for key, item in value.items()}
     if kind is list:
         return [plain(item) for item in value]
-    if kind is str:
-        return UNKNOWN if value in _UNKNOWN_SENTINELS else value
-    if isinstance(value, Mapping):
-        return _plain_through_proxy(value)
-    if isinstance(value, Sequence):
+    if isinstance(value, _CONTAINERS):
         return _plain_through_proxy(value)
     return value
 
@@ -64,6 +66,8 @@ _UNKNOWN_SENTINELS: Final = frozenset(
         proxy.UNKNOWN_OBJECT_VALUE,
     }
 )
+_SCALARS: Final = frozenset({float, int, bool, type(None)})
+_CONTAINERS: Final = (Mapping, Sequence)
 
 
 def _plain_through_proxy(value: Mapping[Any, Any] | Sequence[Any]) -> Any:
@@ -85,6 +89,50 @@ def _plain_through_proxy(value: Mapping[Any, Any] | Sequence[Any]) -> Any:
     return items
 
 
+class Props(Mapping[str, Any]):
+    """A resource's properties as :func:`plain` data, each top-level property copied when it is
+    first read. A rule reads a few properties of a resource, and copying all of them was the
+    largest part of what the rules added to a preview (docs/policies.md). Read-only, and made
+    per rule: nothing of one call's SDK data outlives the rule that reads it."""
+
+    __slots__ = ("_read", "_target")
+
+    def __init__(self, properties: Mapping[str, Any]) -> None:
+        target = properties["__target"] if type(properties) is _DictProxy else properties
+        self._target: dict[str, Any] = (
+            target if type(target) is dict else _plain_through_proxy(properties)
+        )
+        self._read: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        read = self._read
+        if key not in read:
+            read[key] = plain(self._target[key])
+        return read[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        # Rules read through get; Mapping's own get raises and catches a KeyError per absent key.
+        read = self._read
+        if key in read:
+            return read[key]
+        if key not in self._target:
+            return default
+        value = read[key] = plain(self._target[key])
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._target
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._target)
+
+    def __len__(self) -> int:
+        return len(self._target)
+
+    def __repr__(self) -> str:
+        return f"Props({dict(self)!r})"
+
+
 def get(value: Any, *path: str | int) -> Any:
     """Walk ``path`` through dicts and lists: None where absent, UNKNOWN where unknown."""
     for key in path:
@@ -95,10 +143,13 @@ def get(value: Any, *path: str | int) -> Any:
                 return None
             value = value[key]
         else:
-            if not isinstance(value, dict):
+            if not isinstance(value, _MAPPINGS):
                 return None
             value = value.get(key)
     return value
+
+
+_MAPPINGS: Final = (dict, Props)
 
 
 def number(value: Any) -> float | _Unknown | None:
@@ -159,7 +210,7 @@ def json_list(value: Any) -> list[Any] | _Unknown | None:
     return parsed
 
 
-def tag_value(props: dict[str, Any], key: str) -> str | _Unknown | None:
+def tag_value(props: Mapping[str, Any], key: str) -> str | _Unknown | None:
     """The value of tag ``key``: aws sends a map (``tags``, and ``tagsAll`` with provider
     default tags), aws-native a list of ``{key, value}``."""
     for field in ("tags", "tagsAll"):

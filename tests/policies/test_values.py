@@ -1,7 +1,10 @@
-"""values.plain: the copy every rule reads, taken straight from the SDK's proxies."""
+"""values.plain and values.Props: the copy every rule reads, taken straight from the SDK's
+proxies, one top-level property at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -16,7 +19,7 @@ from pulumi_policy.proxy import (
 )
 
 from ecs_blue_green_policies import values
-from ecs_blue_green_policies.values import UNKNOWN, plain
+from ecs_blue_green_policies.values import UNKNOWN, Props, get, plain
 
 ENGINE_PROPS: dict[str, Any] = {
     "name": "web",
@@ -75,3 +78,52 @@ def test_other_mappings_are_read_item_by_item_like_the_proxy() -> None:
     proxy = sdk_proxy(ENGINE_PROPS)
     assert values._plain_through_proxy(proxy) == PLAIN
     assert plain((1.0, "x")) == [1.0, "x"]
+
+
+class Untouchable(Mapping[str, Any]):
+    """A property whose copy fails the test: no rule read it."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise AssertionError("copied a property that was not read")
+
+    def __iter__(self) -> Iterator[str]:
+        raise AssertionError("copied a property that was not read")
+
+    def __len__(self) -> int:
+        return 1
+
+
+def test_props_read_as_plain_does() -> None:
+    props = Props(sdk_proxy(ENGINE_PROPS))
+    # get first: the comparisons below read (and keep) every property through __getitem__.
+    assert props.get("arn") is UNKNOWN
+    assert props.get("deploymentController") == PLAIN["deploymentController"]
+    assert props == PLAIN
+    assert dict(props) == PLAIN
+    assert props["capacityProviderStrategies"] is UNKNOWN
+    assert get(props, "deploymentController", "type") == "CODE_DEPLOY"
+    assert get(props, "loadBalancers", 0, "containerPort") is UNKNOWN
+    assert props.get("absent") is None
+    assert props.get("absent", []) == []
+    assert "name" in props
+    assert "absent" not in props
+    assert len(props) == len(PLAIN)
+    with pytest.raises(KeyError):
+        props["absent"]
+
+
+def test_props_copy_only_what_is_read_and_once() -> None:
+    props = Props({"read": {"a": [1.0]}, "unread": Untouchable()})
+    assert props.get("read") == {"a": [1.0]}
+    assert props["read"] is props.get("read")
+    assert "unread" in props
+    assert len(props) == 2
+    with pytest.raises(AssertionError, match="not read"):
+        props["unread"]
+
+
+def test_props_of_other_mappings_are_read_item_by_item() -> None:
+    assert Props(MappingProxyType({"port": 80.0, "arn": UNKNOWN_STRING_VALUE})) == {
+        "port": 80.0,
+        "arn": UNKNOWN,
+    }
