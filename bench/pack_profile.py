@@ -81,6 +81,9 @@ def preview(analyzer: _PolicyAnalyzerServicer, load: Workload) -> float:
 PACKAGE = "/ecs_blue_green_policies/"
 ADAPTER = "validate"
 """The rule adapters' function (`rule.py`): what it calls is what the counts are grouped by."""
+_ANALYZE = _PolicyAnalyzerServicer.Analyze.__code__
+_ANALYZE_STACK = _PolicyAnalyzerServicer.AnalyzeStack.__code__
+"""Where the SDK's code starts: below these, frames count only if the pack's code called them."""
 
 
 def _called_by_adapter(frame: FrameType) -> str:
@@ -123,10 +126,6 @@ def opcodes(analyzer: _PolicyAnalyzerServicer, load: Workload) -> Counter[tuple[
     finally:
         sys.settrace(None)
     return counts
-
-
-_ANALYZE = _PolicyAnalyzerServicer.Analyze.__code__
-_ANALYZE_STACK = _PolicyAnalyzerServicer.AnalyzeStack.__code__
 
 
 def print_opcodes(counts: Counter[tuple[str, str]], top: int) -> None:
