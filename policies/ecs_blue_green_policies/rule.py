@@ -291,18 +291,18 @@ class Stack:
     saved (docs/policies.md)."""
 
     resources: list[PolicyResource]
-    _plain: dict[str, Resource] = field(default_factory=dict)
+    _views: dict[str, Resource] = field(default_factory=dict)
     _by_type: dict[frozenset[str], list[PolicyResource]] = field(default_factory=dict)
     _by_id: dict[tuple[frozenset[str], tuple[str, ...]], dict[str, list[PolicyResource]]] = field(
         default_factory=dict
     )
 
     def view(self, resource: PolicyResource) -> Resource:
-        view = self._plain.get(resource.urn)
+        view = self._views.get(resource.urn)
         if view is None:
             props = Props(resource.props)
             view = Resource(resource.resource_type, resource.name, resource.urn, props)
-            self._plain[resource.urn] = view
+            self._views[resource.urn] = view
         return view
 
     def of_type(self, types: frozenset[str]) -> list[PolicyResource]:
